@@ -1,0 +1,90 @@
+package dev.jute.tests;
+
+import dev.jute.inbox.Command;
+import dev.jute.inbox.Netns;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A containerd daemon started by the test with its root, state and socket in a scratch folder, inside
+ * a node namespace, and the {@code ctr} client pointed at it.
+ */
+final class ContainerdProcess implements AutoCloseable {
+
+    private final Netns node;
+    private final Path dir;
+    private final Process process;
+    private final String namespace;
+
+    private ContainerdProcess(Netns node, Path dir, Process process, String namespace) {
+        this.node = node;
+        this.dir = dir;
+        this.process = process;
+        this.namespace = namespace;
+    }
+
+    static boolean available() {
+        return Command.exists("containerd") && Command.exists("ctr") && Command.exists("runc")
+                && Files.isExecutable(BusyboxOciImage.BUSYBOX);
+    }
+
+    static ContainerdProcess start(Netns node, Path dir, String namespace) throws IOException, InterruptedException {
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, """
+                version = 2
+                root = "%1$s/root"
+                state = "%1$s/state"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%1$s/containerd.sock"
+                [ttrpc]
+                  address = "%1$s/containerd.sock.ttrpc"
+                """.formatted(dir));
+        Process process = new ProcessBuilder(node.prefix("containerd", "--config", config.toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("containerd.log").toFile())
+                .start();
+        ContainerdProcess containerd = new ContainerdProcess(node, dir, process, namespace);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!containerd.ctr("version").ok()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                containerd.close();
+                throw new IllegalStateException("containerd did not start:\n" + Files.readString(dir.resolve("containerd.log")));
+            }
+            Thread.sleep(100);
+        }
+        return containerd;
+    }
+
+    /** Runs {@code ctr} against this daemon, inside the node namespace (where CNI plugins then run too). */
+    Command.Result ctr(String... args) {
+        List<String> command = new ArrayList<>(List.of("ctr", "--address", dir.resolve("containerd.sock").toString(),
+                "--namespace", namespace));
+        command.addAll(List.of(args));
+        return Command.run(node.prefix(command.toArray(String[]::new)), null, Map.of(), Duration.ofSeconds(90));
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(Duration.ofSeconds(10))) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // containerd leaves overlay mounts behind when a task was not cleaned up.
+        for (String line : Command.run("findmnt", "-rn", "-o", "TARGET").stdout().lines().toList()) {
+            if (line.startsWith(dir.toString())) {
+                Command.run("umount", "-l", line);
+            }
+        }
+    }
+}
