@@ -31,16 +31,21 @@ public final class AgentProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
-    private AgentProcess(Options options, Process process, Path log) {
+    private final long logStart;
+
+    private AgentProcess(Options options, Process process, Path log, long logStart) {
         this.options = options;
         this.process = process;
         this.log = log;
+        this.logStart = logStart;
     }
 
     public static AgentProcess start(Netns node, Options options) {
         try {
             Files.createDirectories(options.stateDir());
             Path log = options.stateDir().resolve("agent.log");
+            // A restarted agent appends to the same log: only what this process writes counts.
+            long logStart = Files.exists(log) ? Files.size(log) : 0;
             List<String> command = new ArrayList<>(node.prefix(JuteArtifacts.java().toString(),
                     "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx256m",
                     "-jar", JuteArtifacts.agentJar().toString()));
@@ -49,7 +54,7 @@ public final class AgentProcess implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            AgentProcess agent = new AgentProcess(options, process, log);
+            AgentProcess agent = new AgentProcess(options, process, log, logStart);
             agent.awaitSocket(Duration.ofSeconds(30));
             return agent;
         } catch (IOException e) {
@@ -69,9 +74,11 @@ public final class AgentProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** What this agent process logged (not its predecessors in the same state directory). */
     public String log() {
         try {
-            return Files.readString(log);
+            String all = Files.readString(log);
+            return all.length() >= logStart ? all.substring((int) logStart) : all;
         } catch (IOException e) {
             return "";
         }

@@ -1,7 +1,6 @@
 package dev.jute.tests;
 
 import dev.jute.inbox.Command;
-import dev.jute.inbox.Netns;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,18 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A containerd daemon started by the test with its root, state and socket in a scratch folder, inside
- * a node namespace, and the {@code ctr} client pointed at it.
+ * A containerd daemon started by the test with its root, state and socket in a scratch folder, and the
+ * {@code ctr} client pointed at it. Both run in the test's own namespaces: {@code ip netns exec} would
+ * remount /sys and hide the cgroup hierarchy runc needs. That is harmless for the root namespace's
+ * network: ctr creates each container's namespace and calls jute-cni, and the Jute agent — in its node
+ * namespace — puts the host end of every veth there, never in the root namespace.
  */
 final class ContainerdProcess implements AutoCloseable {
 
-    private final Netns node;
     private final Path dir;
     private final Process process;
     private final String namespace;
 
-    private ContainerdProcess(Netns node, Path dir, Process process, String namespace) {
-        this.node = node;
+    private ContainerdProcess(Path dir, Process process, String namespace) {
         this.dir = dir;
         this.process = process;
         this.namespace = namespace;
@@ -34,7 +34,7 @@ final class ContainerdProcess implements AutoCloseable {
                 && Files.isExecutable(BusyboxOciImage.BUSYBOX);
     }
 
-    static ContainerdProcess start(Netns node, Path dir, String namespace) throws IOException, InterruptedException {
+    static ContainerdProcess start(Path dir, String namespace) throws IOException, InterruptedException {
         Path config = dir.resolve("config.toml");
         Files.writeString(config, """
                 version = 2
@@ -46,11 +46,11 @@ final class ContainerdProcess implements AutoCloseable {
                 [ttrpc]
                   address = "%1$s/containerd.sock.ttrpc"
                 """.formatted(dir));
-        Process process = new ProcessBuilder(node.prefix("containerd", "--config", config.toString()))
+        Process process = new ProcessBuilder("containerd", "--config", config.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("containerd.log").toFile())
                 .start();
-        ContainerdProcess containerd = new ContainerdProcess(node, dir, process, namespace);
+        ContainerdProcess containerd = new ContainerdProcess(dir, process, namespace);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!containerd.ctr("version").ok()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -62,12 +62,12 @@ final class ContainerdProcess implements AutoCloseable {
         return containerd;
     }
 
-    /** Runs {@code ctr} against this daemon, inside the node namespace (where CNI plugins then run too). */
+    /** Runs {@code ctr} against this daemon. */
     Command.Result ctr(String... args) {
         List<String> command = new ArrayList<>(List.of("ctr", "--address", dir.resolve("containerd.sock").toString(),
                 "--namespace", namespace));
         command.addAll(List.of(args));
-        return Command.run(node.prefix(command.toArray(String[]::new)), null, Map.of(), Duration.ofSeconds(90));
+        return Command.run(command, null, Map.of(), Duration.ofSeconds(90));
     }
 
     @Override
