@@ -59,8 +59,9 @@ public final class CniBenchmark {
                 pods.add(Netns.create(PREFIX + "pod" + i));
             }
             Path socket = work.resolve("cni.sock");
-            try (AgentProcess agent = AgentProcess.start(node, new AgentProcess.Options("bench-node",
-                    List.of("10.250.0.0/16"), socket, work.resolve("agent"), 1500))) {
+            AgentProcess agent = AgentProcess.start(node, new AgentProcess.Options("bench-node",
+                    List.of("10.250.0.0/16"), socket, work.resolve("agent"), 1500));
+            try (agent) {
                 Subject jute = new Subject("jute", new CniPlugin(JuteArtifacts.cniLauncher(), List.of(), null),
                         """
                         {"cniVersion":"1.0.0","name":"jute-bench","type":"jute-cni","agentSocket":"%s"}""".formatted(socket));
@@ -79,6 +80,10 @@ public final class CniBenchmark {
                     print(figures);
                     return figures;
                 }
+            } finally {
+                // The agent logs its own share of each call (request received → answer sent) on shutdown.
+                agent.log().lines().filter(l -> l.contains("cni requests"))
+                        .forEach(l -> System.out.println("agent-side: " + l.substring(l.indexOf("series="))));
             }
         } finally {
             pods.forEach(Netns::delete);
