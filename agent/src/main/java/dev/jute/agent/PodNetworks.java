@@ -61,9 +61,11 @@ public final class PodNetworks {
             throw new CniException(CniErrorCode.UNKNOWN_CONTAINER, "network namespace " + netns + " does not exist");
         }
         int mtu = request.config().mtu() != null ? request.config().mtu() : defaultMtu;
+        long start = System.nanoTime();
         ReentrantLock lock = lockFor(key);
         try {
             List<Allocation> allocations = allocate(key, request);
+            long allocated = System.nanoTime();
             String hostIf = PtpPodWiring.hostInterfaceName(request.containerId(), request.ifname());
             PodWiringSpec spec = new PodWiringSpec(netns, hostIf, request.ifname(), mtu, addresses(allocations));
             PodLink link;
@@ -76,8 +78,10 @@ public final class PodNetworks {
                 throw new CniException(CniErrorCode.INTERFACE_SETUP_FAILED, "cannot wire " + request.ifname() + " in " + netns,
                         String.valueOf(e.getMessage()));
             }
+            long wired = System.nanoTime();
             LOG.info("pod wired", "container", shortId(request.containerId()), "ifname", request.ifname(),
-                    "host", hostIf, "ips", addresses(allocations), "pod", podRef(request).map(PodRef::toString).orElse("-"));
+                    "host", hostIf, "ips", addresses(allocations), "pod", podRef(request).map(PodRef::toString).orElse("-"),
+                    "ipam_ms", millis(allocated - start), "wire_ms", millis(wired - allocated));
             CniResult own = result(link, allocations, mtu);
             CniResult previous = request.config().prevResult();
             return previous == null ? own : CniResult.chained(previous, own);
@@ -89,6 +93,7 @@ public final class PodNetworks {
     /** DEL: idempotent; unknown containers and vanished namespaces are fine. */
     public void del(CniRequest request) throws CniException {
         AllocationKey key = new AllocationKey(request.containerId(), request.ifname());
+        long start = System.nanoTime();
         ReentrantLock lock = lockFor(key);
         try {
             String hostIf = PtpPodWiring.hostInterfaceName(request.containerId(), request.ifname());
@@ -97,9 +102,10 @@ public final class PodNetworks {
             } catch (Exception e) {
                 throw new CniException(CniErrorCode.IO_FAILURE, "cannot remove " + hostIf, String.valueOf(e.getMessage()));
             }
+            long unwired = System.nanoTime();
             boolean released = release(key);
             LOG.info("pod removed", "container", shortId(request.containerId()), "ifname", request.ifname(),
-                    "released", released);
+                    "released", released, "unwire_ms", millis(unwired - start), "ipam_ms", millis(System.nanoTime() - unwired));
         } finally {
             lock.unlock();
             attachmentLocks.remove(key, lock);
@@ -292,6 +298,10 @@ public final class PodNetworks {
             return java.util.Optional.of(new PodRef(request.podNamespace().get(), request.podName().get()));
         }
         return java.util.Optional.empty();
+    }
+
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 
     private static String shortId(String containerId) {
