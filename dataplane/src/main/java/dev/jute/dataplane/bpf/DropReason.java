@@ -1,0 +1,36 @@
+package dev.jute.dataplane.bpf;
+
+/** Why the programs dropped a packet ({@code DROP_*} in {@code lib/common.h}). */
+public enum DropReason {
+    /** The endpoint is isolated in this direction and no allow entry matches. */
+    POLICY_DENIED(1),
+    /** The host interface has no endpoint entry (fail closed); the counter's endpoint field holds the ifindex. */
+    UNKNOWN_ENDPOINT(2),
+    /** The pod sent from a source address that is not its own. */
+    SOURCE_SPOOFED(3),
+    /** A truncated or unparseable IP or transport header. */
+    MALFORMED(4),
+    /** A non-first fragment of a datagram whose first fragment was not admitted here. */
+    FRAGMENT_UNTRACKED(5),
+    /** An 802.1Q / 802.1ad tagged frame on a pod link. */
+    VLAN_TAGGED(6);
+
+    private final int code;
+
+    DropReason(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public static DropReason ofCode(int code) {
+        for (DropReason reason : values()) {
+            if (reason.code == code) {
+                return reason;
+            }
+        }
+        throw new IllegalArgumentException("unknown drop reason " + code);
+    }
+}
