@@ -46,11 +46,17 @@ public final class PodNetworks {
     private final PtpPodWiring wiring;
     private final int defaultMtu;
     private final Map<AllocationKey, ReentrantLock> attachmentLocks = new ConcurrentHashMap<>();
+    private final List<PodNetworkObserver> observers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public PodNetworks(Ipam ipam, PtpPodWiring wiring, int defaultMtu) {
         this.ipam = ipam;
         this.wiring = wiring;
         this.defaultMtu = defaultMtu;
+    }
+
+    /** Registers a capability that programs pods' dataplane state as they come and go. */
+    public void addObserver(PodNetworkObserver observer) {
+        observers.add(observer);
     }
 
     /** ADD: allocate (idempotent), wire the pod, return the CNI result. Any failure releases what was taken. */
@@ -78,6 +84,18 @@ public final class PodNetworks {
                 throw new CniException(CniErrorCode.INTERFACE_SETUP_FAILED, "cannot wire " + request.ifname() + " in " + netns,
                         String.valueOf(e.getMessage()));
             }
+            try {
+                PodAttachment attachment = new PodAttachment(request.containerId(), request.ifname(), podRef(request),
+                        link, addresses(allocations));
+                for (PodNetworkObserver observer : observers) {
+                    observer.podWired(attachment);
+                }
+            } catch (Exception e) {
+                unwireQuietly(key);
+                releaseQuietly(key);
+                throw new CniException(CniErrorCode.DATAPLANE_PROGRAMMING_FAILED,
+                        "cannot program the dataplane for " + request.ifname() + " in " + netns, String.valueOf(e.getMessage()));
+            }
             long wired = System.nanoTime();
             LOG.info("pod wired", "container", shortId(request.containerId()), "ifname", request.ifname(),
                     "host", hostIf, "ips", addresses(allocations), "pod", podRef(request).map(PodRef::toString).orElse("-"),
@@ -102,6 +120,7 @@ public final class PodNetworks {
             } catch (Exception e) {
                 throw new CniException(CniErrorCode.IO_FAILURE, "cannot remove " + hostIf, String.valueOf(e.getMessage()));
             }
+            notifyRemoved(key, hostIf);
             long unwired = System.nanoTime();
             boolean released = release(key);
             LOG.info("pod removed", "container", shortId(request.containerId()), "ifname", request.ifname(),
@@ -250,6 +269,17 @@ public final class PodNetworks {
             wiring.unwire(hostIf);
         } catch (Exception e) {
             LOG.warn("cannot remove interface", "host", hostIf, "error", e.getMessage());
+        }
+        notifyRemoved(key, hostIf);
+    }
+
+    private void notifyRemoved(AllocationKey key, String hostIf) {
+        for (PodNetworkObserver observer : observers) {
+            try {
+                observer.podRemoved(key.containerId(), key.ifname(), hostIf);
+            } catch (RuntimeException e) {
+                LOG.warn("observer failed on pod removal", "host", hostIf, "error", e.toString());
+            }
         }
     }
 
