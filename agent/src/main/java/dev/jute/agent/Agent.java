@@ -1,12 +1,23 @@
 package dev.jute.agent;
 
+import dev.jute.agent.health.AgentMetrics;
+import dev.jute.agent.health.HealthServer;
+import dev.jute.agent.k8s.ClusterCache;
+import dev.jute.agent.k8s.KubernetesConnection;
+import dev.jute.agent.k8s.NodePodCidrs;
+import dev.jute.agent.k8s.NodeRouteSync;
+import dev.jute.agent.k8s.RoutingMode;
+import dev.jute.dataplane.NetlinkSocket;
 import dev.jute.dataplane.PtpPodWiring;
+import dev.jute.dataplane.RouteNetlink;
 import dev.jute.dataplane.Sysctl;
 import dev.jute.ipam.AddressRange;
 import dev.jute.ipam.FileIpamStore;
 import dev.jute.ipam.IpFamily;
 import dev.jute.ipam.IpPrefix;
 import dev.jute.ipam.Ipam;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The node agent: owns the IPAM state and the dataplane, and serves jute-cni. Start-up order matters:
- * state is reconciled with the kernel before the first CNI request is accepted.
+ * in Kubernetes mode the node's pod CIDRs are read from its Node object first; state is reconciled with
+ * the kernel before the first CNI request is accepted.
  */
 public final class Agent implements AutoCloseable {
 
@@ -25,22 +37,66 @@ public final class Agent implements AutoCloseable {
     private final Ipam ipam;
     private final CniMetrics metrics;
     private final CniServer cniServer;
+    private final Kubernetes kubernetes;
+    private final HealthServer health;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Agent(AgentConfig config, Ipam ipam, CniMetrics metrics, CniServer cniServer) {
+    /** The Kubernetes side; all null in static mode, {@code routes} null unless routing is direct. */
+    private record Kubernetes(KubernetesClient client, ClusterCache cluster, NodeRouteSync routes, NetlinkSocket routeSocket) {
+        void close() {
+            if (routes != null) {
+                routes.close();
+            }
+            if (routeSocket != null) {
+                routeSocket.close();
+            }
+            if (cluster != null) {
+                cluster.close();
+            }
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    private Agent(AgentConfig config, Ipam ipam, CniMetrics metrics, CniServer cniServer, Kubernetes kubernetes,
+                  HealthServer health) {
         this.config = config;
         this.ipam = ipam;
         this.metrics = metrics;
         this.cniServer = cniServer;
+        this.kubernetes = kubernetes;
+        this.health = health;
     }
 
-    public static Agent start(AgentConfig config) throws IOException {
+    public static Agent start(AgentConfig config) throws IOException, InterruptedException {
         Log.enableDebug(config.debug());
+        Kubernetes kubernetes = new Kubernetes(null, null, null, null);
+        List<String> cidrs = config.podCidrs();
+        if (config.kubernetes() != AgentConfig.KubernetesMode.STATIC) {
+            LOG.info("connecting to Kubernetes", "mode", config.kubernetes(), "kubeconfig", config.kubeconfig());
+            KubernetesClient client = KubernetesConnection.connect(config.kubeconfig());
+            ClusterCache cluster = ClusterCache.start(client);
+            kubernetes = new Kubernetes(client, cluster, null, null);
+            try {
+                cidrs = NodePodCidrs.await(cluster, config.nodeName());
+            } catch (InterruptedException | RuntimeException e) {
+                kubernetes.close();
+                throw e;
+            }
+        }
         List<IpPrefix> pools = new ArrayList<>();
-        for (String cidr : config.podCidrs()) {
+        for (String cidr : cidrs) {
             pools.add(IpPrefix.parse(cidr));
         }
-        Ipam ipam = Ipam.open(pools, List.<AddressRange>of(), FileIpamStore.open(config.stateDir().resolve("ipam")));
+        Ipam ipam;
+        try {
+            ipam = Ipam.open(pools, List.<AddressRange>of(), FileIpamStore.open(config.stateDir().resolve("ipam")));
+        } catch (IOException | RuntimeException e) {
+            kubernetes.close();
+            throw e;
+        }
+        CniServer server = null;
         try {
             enableIpv6Forwarding(pools);
             PodNetworks pods = new PodNetworks(ipam, new PtpPodWiring(), config.mtu());
@@ -49,14 +105,62 @@ public final class Agent implements AutoCloseable {
                 LOG.warn("unreadable IPAM record keeps its address reserved", "record", record);
             }
             CniMetrics metrics = new CniMetrics();
-            CniServer server = CniServer.start(config.socket(), new CniRequestHandler(pods, metrics), config.cniWorkers());
+            server = CniServer.start(config.socket(), new CniRequestHandler(pods, metrics), config.cniWorkers());
             LOG.info("serving CNI requests", "node", config.nodeName(), "socket", config.socket(), "pools", pools,
                     "allocated", ipam.allocations().size());
-            return new Agent(config, ipam, metrics, server);
+            kubernetes = startRouting(config, kubernetes);
+            HealthServer health = null;
+            if (config.healthListen() != null) {
+                Kubernetes k = kubernetes;
+                AgentMetrics agentMetrics = new AgentMetrics(metrics, ipam, k.cluster(), k.routes());
+                health = HealthServer.start(config.healthListen(), () -> liveness(k), () -> readiness(k), agentMetrics::scrape);
+            }
+            return new Agent(config, ipam, metrics, server, kubernetes, health);
         } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            kubernetes.close();
             ipam.close();
             throw e;
         }
+    }
+
+    private static Kubernetes startRouting(AgentConfig config, Kubernetes kubernetes) {
+        if (kubernetes.cluster() == null) {
+            return kubernetes;
+        }
+        if (config.routing() == RoutingMode.BGP) {
+            LOG.warn("routing mode bgp is not implemented yet: pods on other nodes are unreachable until it is;"
+                     + " use --routing direct on a shared L2 segment");
+            return kubernetes;
+        }
+        NetlinkSocket socket = NetlinkSocket.open();
+        NodeRouteSync routes = NodeRouteSync.start(config.nodeName(), kubernetes.cluster(), new RouteNetlink(socket));
+        LOG.info("direct routing to the other nodes' pod CIDRs");
+        return new Kubernetes(kubernetes.client(), kubernetes.cluster(), routes, socket);
+    }
+
+    private static List<String> liveness(Kubernetes kubernetes) {
+        if (kubernetes.routes() != null && !kubernetes.routes().alive()) {
+            return List.of("the route sync thread has stopped");
+        }
+        return List.of();
+    }
+
+    private static List<String> readiness(Kubernetes kubernetes) {
+        List<String> problems = new ArrayList<>(liveness(kubernetes));
+        if (kubernetes.cluster() != null) {
+            kubernetes.cluster().state().forEach((kind, state) -> {
+                if (!state.synced()) {
+                    problems.add("informer " + kind + " has not synced");
+                }
+            });
+        }
+        if (kubernetes.routes() != null && !kubernetes.routes().converged()) {
+            problems.add("routes to the other nodes have not converged");
+        }
+        return problems;
     }
 
     /**
@@ -76,6 +180,10 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+        }
+        kubernetes.close();
         cniServer.close();
         try {
             ipam.close();
