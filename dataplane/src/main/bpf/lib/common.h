@@ -36,6 +36,11 @@
 #define DROP_MALFORMED 4          /* truncated or unparseable IP/transport header */
 #define DROP_FRAGMENT_UNTRACKED 5 /* a non-first fragment whose first fragment was not allowed here */
 #define DROP_VLAN_TAGGED 6        /* an 802.1Q/802.1ad frame from or to a pod: never legitimate on a pod link */
+#define DROP_SERVICE_NO_BACKEND 7 /* a new connection to a service frontend without an eligible backend (and no reject asked) */
+#define DROP_SERVICE_NAT_FAILED 8 /* no free SNAT port, or a reject could not be built */
+
+/* Drop counters of the node uplink (from_netdev) use this endpoint id: real endpoints are never 0. */
+#define UPLINK_ENDPOINT_ID 0
 
 #define ETH_P_8021Q_ 0x8100
 #define ETH_P_8021AD_ 0x88A8

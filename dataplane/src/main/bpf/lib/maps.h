@@ -199,4 +199,183 @@ struct {
 	__type(value, struct drop_value);
 } drops SEC(".maps");
 
+/* ============================== Service NAT (kube-proxy replacement) ============================== */
+
+/*
+ * services: a frontend (address, port, protocol, scope) -> its service entry. One entry per
+ * Kubernetes (Service, port, frontend address): the ClusterIP, each node address for a NodePort,
+ * each LoadBalancer / external IP. The scope says who looks it up: SCOPE_INTERNAL by traffic
+ * from pods (from_pod) and host sockets (sock_lb), SCOPE_EXTERNAL by traffic arriving on the
+ * node's uplink (from_netdev). The same address and port may exist in both scopes with
+ * different traffic policies.
+ */
+#define SCOPE_INTERNAL 0
+#define SCOPE_EXTERNAL 1
+
+struct service_key {
+	__u8 addr[16];       /* 0   network-order frontend address */
+	__u16 port;          /* 16  host order */
+	__u8 protocol;       /* 18  IPPROTO_TCP / UDP / SCTP */
+	__u8 family;         /* 19  FAMILY_IPV4 / FAMILY_IPV6 */
+	__u8 scope;          /* 20  SCOPE_* */
+	__u8 pad[3];         /* 21  zero */
+};                           /* 24 bytes */
+
+#define SERVICE_AFFINITY (1u << 0)                /* sessionAffinity: ClientIP */
+#define SERVICE_EXTERNAL_LOCAL (1u << 1)          /* externalTrafficPolicy: Local (SCOPE_EXTERNAL: local backends, client IP kept) */
+#define SERVICE_INTERNAL_LOCAL (1u << 2)          /* internalTrafficPolicy: Local (SCOPE_INTERNAL: local backends) */
+#define SERVICE_REJECT_WITHOUT_BACKENDS (1u << 3) /* no eligible backend: TCP RST / ICMP unreachable (else drop) */
+
+struct service_value {
+	__u32 service_id;        /* 0   non-zero; keys backends, affinity, revnat (the reverse-NAT index) */
+	__u16 backend_count;     /* 4   backends occupy slots 1..backend_count */
+	__u16 local_backend_count; /* 6 slots 1..local_backend_count are the node-local ones (written first) */
+	__u32 flags;             /* 8   SERVICE_* */
+	__u32 affinity_timeout_s; /* 12 SERVICE_AFFINITY: seconds an idle client keeps its backend */
+};                               /* 16 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct service_key);
+	__type(value, struct service_value);
+} services SEC(".maps");
+
+/*
+ * backends: (service id, slot) -> backend. Slots are dense from 1; node-local backends first, so
+ * "local only" is the prefix 1..local_backend_count. The writer fills slots before it raises the
+ * count in the services entry and removes surplus slots after lowering it: a packet never reads
+ * an empty slot.
+ */
+struct backend_key {
+	__u32 service_id;    /* 0   */
+	__u32 slot;          /* 4   1-based */
+};                           /* 8 bytes */
+
+#define BACKEND_LOCAL (1u << 0) /* the backend pod runs on this node */
+
+struct backend_value {
+	__u8 addr[16];       /* 0   network-order backend (pod) address */
+	__u16 port;          /* 16  host order: the target port */
+	__u8 family;         /* 18  */
+	__u8 flags;          /* 19  BACKEND_* */
+};                           /* 20 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 524288);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct backend_key);
+	__type(value, struct backend_value);
+} backends SEC(".maps");
+
+/* revnat: reverse-NAT index (the service id) -> the frontend a reply must appear to come from. */
+struct revnat_value {
+	__u8 addr[16];       /* 0   frontend address */
+	__u16 port;          /* 16  host order: frontend port */
+	__u8 family;         /* 18  */
+	__u8 pad;            /* 19  */
+};                           /* 20 bytes; key: __u32 service id */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct revnat_value);
+} revnat SEC(".maps");
+
+/*
+ * affinity: sessionAffinity ClientIP. (service, client address) -> the backend its last new
+ * connection got. Reused while younger than the service's timeout and while the slot still holds
+ * that very backend (a removed backend is never chosen again through affinity).
+ */
+struct affinity_key {
+	__u8 client[16];     /* 0   */
+	__u32 service_id;    /* 16  */
+	__u8 family;         /* 20  */
+	__u8 pad[3];         /* 21  */
+};                           /* 24 bytes */
+
+struct affinity_value {
+	__u64 last_used_ns;  /* 0   CLOCK_MONOTONIC of the client's last new connection */
+	__u8 backend_addr[16]; /* 8 */
+	__u16 backend_port;  /* 24  host order */
+	__u16 pad;           /* 26  */
+	__u32 slot;          /* 28  */
+};                           /* 32 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct affinity_key);
+	__type(value, struct affinity_value);
+} affinity SEC(".maps");
+
+/*
+ * nat_ct: the service connections, two entries each.
+ *  NAT_FORWARD, keyed by the client's packet as it left the client (client -> frontend): the
+ *    backend it was given (and, for SNAT, the node address and port the client is hidden behind).
+ *    Every later packet of the connection takes the same backend.
+ *  NAT_REVERSE, keyed by the backend's reply as the backend sends it (backend -> client, or
+ *    backend -> SNAT address): the reverse-NAT index and the client's own address and port.
+ * Internal connections are reverse-translated at the client's to_pod (its node holds the entry,
+ * wherever the backend runs); external ones where the reply leaves a local backend (from_pod) or
+ * arrives from a remote one (from_netdev), so NAT_EXTERNAL tells the hooks apart.
+ */
+#define NAT_FORWARD 1
+#define NAT_REVERSE 2
+
+struct nat_key {
+	__u8 saddr[16];      /* 0   */
+	__u8 daddr[16];      /* 16  */
+	__u16 sport;         /* 32  host order */
+	__u16 dport;         /* 34  */
+	__u8 family;         /* 36  */
+	__u8 protocol;       /* 37  */
+	__u8 kind;           /* 38  NAT_FORWARD / NAT_REVERSE */
+	__u8 pad;            /* 39  zero */
+};                           /* 40 bytes */
+
+#define NAT_EXTERNAL (1u << 0) /* SCOPE_EXTERNAL frontend (NodePort, LoadBalancer) */
+#define NAT_SNAT (1u << 1)     /* the client's source was replaced by a node address */
+#define NAT_CLOSING (1u << 2)  /* TCP FIN or RST seen: short lifetime, a new SYN picks a backend again */
+
+struct nat_value {
+	__u8 addr[16];       /* 0   FORWARD: backend address; REVERSE: the client's own address */
+	__u8 snat_addr[16];  /* 16  NAT_SNAT: the node address the client is hidden behind; else zero */
+	__u16 port;          /* 32  FORWARD: backend port; REVERSE: the client's own port (host order) */
+	__u16 snat_port;     /* 34  NAT_SNAT: the source port the client is given */
+	__u32 service_id;    /* 36  the reverse-NAT index */
+	__u32 flags;         /* 40  NAT_* */
+	__u32 pad;           /* 44  */
+	__u64 created_ns;    /* 48  CLOCK_MONOTONIC */
+	__u64 expires_ns;    /* 56  CLOCK_MONOTONIC; an expired entry is a miss */
+};                           /* 64 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct nat_key);
+	__type(value, struct nat_value);
+} nat_ct SEC(".maps");
+
+/*
+ * lb_config: the node's own addresses (one entry, index 0), the source an externalTrafficPolicy
+ * Cluster connection is masqueraded to. Zero: use the frontend address (right for NodePorts on a
+ * node address).
+ */
+struct lb_config {
+	__u8 node_ipv4[4];   /* 0   */
+	__u8 node_ipv6[16];  /* 4   */
+};                           /* 20 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_config);
+} lb_config SEC(".maps");
+
 #endif

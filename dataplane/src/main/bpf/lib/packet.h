@@ -45,6 +45,9 @@ struct flow {
 	struct tuple tuple;
 	struct tuple inner; /* L4_ICMP_ERROR: the packet the error is about, as its sender sent it */
 	__u32 fragment_id;
+	__u16 l4_offset;       /* where the transport header starts in the frame (NAT rewrites there) */
+	__u16 inner_l3_offset; /* L4_ICMP_ERROR: where the quoted IP header starts */
+	__u16 inner_l4_offset; /* L4_ICMP_ERROR: where the quoted transport header starts */
 	__u8 l4_kind;
 	__u8 fragment;
 	__u8 tcp_flags;
@@ -81,8 +84,10 @@ JUTE_INLINE int load_ports(struct __sk_buff *skb, __u32 offset, struct tuple *t,
  * (RFC 792, RFC 4443). Only the fixed IPv6 header is understood; anything else leaves the error
  * unrelated to a flow, so it is judged as a plain ICMP packet.
  */
-JUTE_INLINE int parse_icmp_inner(struct __sk_buff *skb, __u32 offset, __u8 family, struct tuple *inner)
+JUTE_INLINE int parse_icmp_inner(struct __sk_buff *skb, __u32 offset, __u8 family, struct flow *flow)
 {
+	struct tuple *inner = &flow->inner;
+	flow->inner_l3_offset = offset;
 	inner->family = family;
 	if (family == FAMILY_IPV4) {
 		__u8 header[20];
@@ -106,6 +111,7 @@ JUTE_INLINE int parse_icmp_inner(struct __sk_buff *skb, __u32 offset, __u8 famil
 		__builtin_memcpy(inner->daddr, &header[24], 16);
 		offset += 40;
 	}
+	flow->inner_l4_offset = offset;
 	if (is_port_protocol(inner->protocol))
 		return load_ports(skb, offset, inner, 0);
 	if (inner->protocol == IPPROTO_ICMP || inner->protocol == IPPROTO_ICMPV6_) {
@@ -141,7 +147,7 @@ JUTE_INLINE int parse_icmp(struct __sk_buff *skb, __u32 offset, struct flow *flo
 	}
 	int error = v4 ? (type == 3 || type == 11 || type == 12) : (type >= 1 && type <= 4);
 	if (error) {
-		if (parse_icmp_inner(skb, offset + 8, flow->tuple.family, &flow->inner) == 0)
+		if (parse_icmp_inner(skb, offset + 8, flow->tuple.family, flow) == 0)
 			flow->l4_kind = L4_ICMP_ERROR;
 		return PARSE_OK;
 	}
@@ -154,6 +160,7 @@ JUTE_INLINE int parse_icmp(struct __sk_buff *skb, __u32 offset, struct flow *flo
 JUTE_INLINE int parse_transport(struct __sk_buff *skb, __u32 offset, struct flow *flow)
 {
 	__u8 protocol = flow->tuple.protocol;
+	flow->l4_offset = offset;
 	if (flow->fragment == FRAG_LATER) {
 		flow->l4_kind = L4_LATER_FRAGMENT;
 		return PARSE_OK;
@@ -243,6 +250,30 @@ JUTE_INLINE int parse_ipv6(struct __sk_buff *skb, struct flow *flow)
 	}
 	/* More extension headers than we walk: we cannot find the ports, so we cannot judge it. */
 	return PARSE_MALFORMED;
+}
+
+/* The length of the transport segment (IP payload after extension headers) of a parsed packet. */
+JUTE_INLINE int transport_length(struct __sk_buff *skb, const struct flow *flow, __u32 *length)
+{
+	__u8 field[2];
+	if (flow->tuple.family == FAMILY_IPV4) {
+		if (bpf_skb_load_bytes(skb, ETH_HEADER_LENGTH + 2, field, 2) < 0)
+			return -1;
+		__u32 total = ((__u32)field[0] << 8) | field[1];
+		__u32 header = flow->l4_offset - ETH_HEADER_LENGTH;
+		if (total < header)
+			return -1;
+		*length = total - header;
+		return 0;
+	}
+	if (bpf_skb_load_bytes(skb, ETH_HEADER_LENGTH + 4, field, 2) < 0)
+		return -1;
+	__u32 payload = ((__u32)field[0] << 8) | field[1];
+	__u32 extensions = flow->l4_offset - ETH_HEADER_LENGTH - 40;
+	if (payload < extensions)
+		return -1;
+	*length = payload - extensions;
+	return 0;
 }
 
 /* Parses the Ethernet frame in skb; PARSE_NOT_IP for ARP and other non-IP frames. */

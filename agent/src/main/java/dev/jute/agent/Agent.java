@@ -1,5 +1,7 @@
 package dev.jute.agent;
 
+import dev.jute.agent.bgp.BgpService;
+import dev.jute.agent.policy.PolicyAgent;
 import dev.jute.agent.health.AgentMetrics;
 import dev.jute.agent.health.HealthServer;
 import dev.jute.agent.k8s.ClusterCache;
@@ -39,6 +41,10 @@ public final class Agent implements AutoCloseable {
     private final CniServer cniServer;
     private final Kubernetes kubernetes;
     private final HealthServer health;
+    /** BGP routing with {@code --routing bgp}, else null. */
+    private volatile BgpService bgp;
+    /** NetworkPolicy enforcement, else null (--no-policy, or no BPF filesystem). */
+    private volatile PolicyAgent policy;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** The Kubernetes side; all null in static mode, {@code routes} null unless routing is direct. */
@@ -97,6 +103,8 @@ public final class Agent implements AutoCloseable {
             throw e;
         }
         CniServer server = null;
+        BgpService bgp = null;
+        PolicyAgent policy = null;
         try {
             enableIpv6Forwarding(pools);
             PodNetworks pods = new PodNetworks(ipam, new PtpPodWiring(), config.mtu());
@@ -104,19 +112,41 @@ public final class Agent implements AutoCloseable {
             for (var record : ipam.unreadableRecords()) {
                 LOG.warn("unreadable IPAM record keeps its address reserved", "record", record);
             }
+            // After reconcile (only live interfaces are adopted), before the first CNI request.
+            policy = PolicyAgent.start(config.policy(), config.nodeName(),
+                    config.kubernetes() == AgentConfig.KubernetesMode.IN_CLUSTER, ipam, kubernetes.cluster(),
+                    kubernetes.client()).orElse(null);
+            if (policy != null) {
+                pods.addObserver(policy);
+            }
             CniMetrics metrics = new CniMetrics();
             server = CniServer.start(config.socket(), new CniRequestHandler(pods, metrics), config.cniWorkers());
             LOG.info("serving CNI requests", "node", config.nodeName(), "socket", config.socket(), "pools", pools,
                     "allocated", ipam.allocations().size());
             kubernetes = startRouting(config, kubernetes);
+            bgp = config.routing() == RoutingMode.BGP
+                    ? BgpService.start(config.bgp(), cidrs, config.stateDir(), config.socket(), kubernetes.cluster(), config.nodeName())
+                    : null;
             HealthServer health = null;
             if (config.healthListen() != null) {
                 Kubernetes k = kubernetes;
                 AgentMetrics agentMetrics = new AgentMetrics(metrics, ipam, k.cluster(), k.routes());
-                health = HealthServer.start(config.healthListen(), () -> liveness(k), () -> readiness(k), agentMetrics::scrape);
+                PolicyAgent p = policy;
+                health = HealthServer.start(config.healthListen(), () -> liveness(k),
+                        () -> p == null ? readiness(k) : concat(readiness(k), p.readinessProblems()),
+                        () -> p == null ? agentMetrics.scrape() : agentMetrics.scrape() + policyMetrics(p));
             }
-            return new Agent(config, ipam, metrics, server, kubernetes, health);
+            Agent agent = new Agent(config, ipam, metrics, server, kubernetes, health);
+            agent.bgp = bgp;
+            agent.policy = policy;
+            return agent;
         } catch (IOException | RuntimeException e) {
+            if (bgp != null) {
+                bgp.close();
+            }
+            if (policy != null) {
+                policy.close();
+            }
             if (server != null) {
                 server.close();
             }
@@ -131,9 +161,7 @@ public final class Agent implements AutoCloseable {
             return kubernetes;
         }
         if (config.routing() == RoutingMode.BGP) {
-            LOG.warn("routing mode bgp is not implemented yet: pods on other nodes are unreachable until it is;"
-                     + " use --routing direct on a shared L2 segment");
-            return kubernetes;
+            return kubernetes; // BgpService routes (started by start())
         }
         NetlinkSocket socket = NetlinkSocket.open();
         NodeRouteSync routes = NodeRouteSync.start(config.nodeName(), kubernetes.cluster(), new RouteNetlink(socket));
@@ -174,17 +202,35 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    private static String policyMetrics(PolicyAgent policy) {
+        dev.jute.agent.health.PrometheusText text = new dev.jute.agent.health.PrometheusText();
+        policy.writeMetrics(text);
+        return text.toString();
+    }
+
     public void awaitShutdown() throws InterruptedException {
         stopped.await();
     }
 
     @Override
     public void close() {
+        if (bgp != null) {
+            bgp.close(); // graceful: peers keep our routes, the kernel keeps theirs
+        }
         if (health != null) {
             health.close();
         }
         kubernetes.close();
         cniServer.close();
+        if (policy != null) {
+            policy.close(); // pinned maps and attached programs keep enforcing
+        }
         try {
             ipam.close();
         } catch (IOException e) {

@@ -1,5 +1,7 @@
 package dev.jute.agent;
 
+import dev.jute.agent.bgp.BgpOptions;
+import dev.jute.agent.policy.PolicyOptions;
 import dev.jute.agent.k8s.RoutingMode;
 
 import java.net.InetSocketAddress;
@@ -21,12 +23,15 @@ import java.util.List;
  * @param debug       verbose logging
  * @param kubernetes  how the agent reaches the Kubernetes API; {@link KubernetesMode#STATIC} without it
  * @param kubeconfig  the kubeconfig file in {@link KubernetesMode#KUBECONFIG} mode, else null
- * @param routing     how pod CIDRs of other nodes become reachable (Kubernetes mode only)
+ * @param routing     how pod CIDRs of other nodes become reachable (direct: Kubernetes mode only; bgp: both modes)
  * @param healthListen where /healthz, /readyz and /metrics are served, or null for nowhere
+ * @param bgp         BGP settings, used with {@code --routing bgp} (also in static mode)
+ * @param policy      NetworkPolicy enforcement settings
  */
 public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, Path stateDir, int mtu,
                           int cniWorkers, boolean debug, KubernetesMode kubernetes, Path kubeconfig,
-                          RoutingMode routing, InetSocketAddress healthListen) {
+                          RoutingMode routing, InetSocketAddress healthListen, BgpOptions bgp,
+                          PolicyOptions policy) {
 
     /** Where the node's pod CIDRs and the rest of the cluster come from. */
     public enum KubernetesMode {
@@ -58,7 +63,9 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
               --mtu N              pod interface MTU (default 1500; a network config's "mtu" wins)
               --cni-workers N      CNI requests served at once (default 16)
               --debug              verbose logs
-            """;
+            """
+            + BgpOptions.USAGE
+            + PolicyOptions.USAGE;
 
     public static AgentConfig parse(List<String> args) {
         String nodeName = null;
@@ -71,6 +78,8 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
         Path kubeconfig = null;
         RoutingMode routing = RoutingMode.DIRECT;
         InetSocketAddress healthListen = null;
+        BgpOptions.Parser bgp = new BgpOptions.Parser();
+        PolicyOptions.Parser policy = new PolicyOptions.Parser();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -84,7 +93,16 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
                 case "--kubeconfig" -> kubeconfig = Path.of(value(args, ++i, arg));
                 case "--routing" -> routing = RoutingMode.parse(value(args, ++i, arg));
                 case "--health-listen" -> healthListen = hostPort(value(args, ++i, arg), arg);
-                default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+                default -> {
+                    int used = bgp.accept(args, i);
+                    if (used == 0) {
+                        used = policy.accept(args, i);
+                    }
+                    if (used == 0) {
+                        throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+                    }
+                    i += used - 1;
+                }
             }
         }
         KubernetesMode mode;
@@ -109,7 +127,7 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
             nodeName = System.getenv().getOrDefault("NODE_NAME", hostName());
         }
         return new AgentConfig(nodeName, List.copyOf(cidrs), socket, stateDir, mtu, workers, debug, mode, kubeconfig,
-                routing, healthListen);
+                routing, healthListen, bgp.build(), policy.build());
     }
 
     private static InetSocketAddress hostPort(String value, String option) {

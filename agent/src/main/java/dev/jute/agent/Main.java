@@ -10,6 +10,8 @@ public final class Main {
             usage: jute <command> [options]
               agent         run the node agent (jute agent --help)
               install-cni   install jute-cni and its conflist on this node (jute install-cni --help)
+              bgp           BGP sessions and routes of the running agent (jute bgp --help)
+              policy        explain NetworkPolicy verdicts, show drops (jute policy --help)
               version       print Jute's version
             """;
 
@@ -26,6 +28,8 @@ public final class Main {
             switch (args[0]) {
                 case "agent" -> runAgent(rest);
                 case "install-cni" -> CniInstaller.run(rest);
+                case "bgp" -> System.exit(dev.jute.agent.bgp.BgpCli.run(rest, System.out, System.err));
+                case "policy" -> System.exit(dev.jute.agent.policy.PolicyCli.run(rest, System.out, System.err));
                 case "version" -> System.out.println("jute " + version());
                 default -> {
                     System.err.print(USAGE);

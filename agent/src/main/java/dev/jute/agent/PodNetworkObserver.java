@@ -9,7 +9,8 @@ public interface PodNetworkObserver {
 
     /**
      * The pod's interface exists and has its addresses; ADD has not returned yet. Throwing fails the ADD,
-     * which then removes the interface and releases the addresses.
+     * which then removes the interface and releases the addresses; a {@link dev.jute.cni.CniException}
+     * chooses the error the runtime sees, anything else is "dataplane programming failed" (130).
      */
     void podWired(PodAttachment attachment) throws Exception;
 

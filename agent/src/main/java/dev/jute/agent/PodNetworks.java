@@ -93,6 +93,9 @@ public final class PodNetworks {
             } catch (Exception e) {
                 unwireQuietly(key);
                 releaseQuietly(key);
+                if (e instanceof CniException chosen) {
+                    throw chosen; // the observer chose the code (e.g. try again later)
+                }
                 throw new CniException(CniErrorCode.DATAPLANE_PROGRAMMING_FAILED,
                         "cannot program the dataplane for " + request.ifname() + " in " + netns, String.valueOf(e.getMessage()));
             }

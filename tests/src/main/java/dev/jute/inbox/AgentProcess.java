@@ -41,6 +41,11 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public static AgentProcess start(Netns node, Options options) {
+        return start(node, options, List.of());
+    }
+
+    /** Like {@link #start(Netns, Options)}, with more agent options (e.g. {@code --routing bgp ...}). */
+    public static AgentProcess start(Netns node, Options options, List<String> extraArguments) {
         try {
             Files.createDirectories(options.stateDir());
             Path log = options.stateDir().resolve("agent.log");
@@ -50,6 +55,7 @@ public final class AgentProcess implements AutoCloseable {
                     "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx256m",
                     "-jar", JuteArtifacts.agentJar().toString()));
             command.addAll(options.arguments());
+            command.addAll(extraArguments);
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -13,7 +13,14 @@ public enum DropReason {
     /** A non-first fragment of a datagram whose first fragment was not admitted here. */
     FRAGMENT_UNTRACKED(5),
     /** An 802.1Q / 802.1ad tagged frame on a pod link. */
-    VLAN_TAGGED(6);
+    VLAN_TAGGED(6),
+    /**
+     * A new connection to a service frontend with no eligible backend, whose service does not ask
+     * for a reject (e.g. externalTrafficPolicy Local on a node without local backends).
+     */
+    SERVICE_NO_BACKEND(7),
+    /** Service NAT could not complete: no free SNAT port, or the packet could not be rewritten. */
+    SERVICE_NAT_FAILED(8);
 
     private final int code;
 

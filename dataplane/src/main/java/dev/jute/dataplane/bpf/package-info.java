@@ -1,7 +1,12 @@
 /**
- * The eBPF NetworkPolicy dataplane (DESIGN.md §3): libbpf through JNA, no forks.
+ * The eBPF NetworkPolicy and Service NAT dataplane (DESIGN.md §3): libbpf through JNA, no forks.
  *
  * <ul>
+ *   <li>{@link dev.jute.dataplane.bpf.ServiceDataplane}: loads {@code from_netdev} (NodePort /
+ *       LoadBalancer on the uplink) against the same pins; ClusterIP NAT for pods runs inside
+ *       {@code from_pod} / {@code to_pod}, before policy, so policy judges the backend.</li>
+ *   <li>{@link dev.jute.dataplane.bpf.ServiceMaps}: frontends, backend slots, reverse NAT,
+ *       affinity and NAT connections, updated in an order that never opens a hole.</li>
  *   <li>{@link dev.jute.dataplane.bpf.PolicyDataplane}: loads {@code from_pod} / {@code to_pod}
  *       (compiled from {@code src/main/bpf} into the jar), adopts or creates the pinned maps,
  *       attaches to host-side veths.</li>

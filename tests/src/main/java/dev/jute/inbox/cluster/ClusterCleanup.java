@@ -35,6 +35,10 @@ public final class ClusterCleanup {
     /** Removes namespaces and state; the harness process is not touched. */
     static void remove(ClusterNames names) {
         Netns.deleteAll(names.prefix());
+        // The agents are gone with their namespaces: the pinned programs and maps can go too.
+        if (dev.jute.dataplane.bpf.BpfFilesystem.isBpfFilesystem(names.bpfDir())) {
+            dev.jute.dataplane.bpf.BpfFilesystem.unmount(names.bpfDir());
+        }
         InboxCluster.deleteRecursively(names.stateDir());
     }
 

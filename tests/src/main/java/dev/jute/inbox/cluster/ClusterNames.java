@@ -53,6 +53,11 @@ public record ClusterNames(String cluster) {
         return stateDir().resolve("kubeconfig-nodes");
     }
 
+    /** A BPF filesystem the cluster mounts for its agents' pinned maps (this host may have none at /sys/fs/bpf). */
+    public Path bpfDir() {
+        return stateDir().resolve("bpf");
+    }
+
     public Path nodeDir(String node) {
         return stateDir().resolve("nodes").resolve(node);
     }

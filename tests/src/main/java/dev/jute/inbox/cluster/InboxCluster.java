@@ -71,6 +71,8 @@ public final class InboxCluster implements AutoCloseable {
             nodeNames.add("node" + i);
         }
         network = ClusterNetwork.create(names, nodeNames);
+        Files.createDirectories(names.bpfDir());
+        dev.jute.dataplane.bpf.BpfFilesystem.mount(names.bpfDir());
         api = ApiServer.start();
         resources.add(api);
         resources.add(NamespacePortForwarder.start(network.segment().path(),
@@ -90,7 +92,7 @@ public final class InboxCluster implements AutoCloseable {
         for (ClusterNetwork.Machine machine : network.machines()) {
             registerNode(machine);
             agents.put(machine.name(), NodeAgent.start(machine.netns(), machine.name(), names.nodeDir(machine.name()),
-                    names.nodeKubeconfig()));
+                    names.nodeKubeconfig(), names.bpfDir().resolve(machine.name())));
         }
         for (NodeAgent agent : agents.values()) {
             agent.awaitServing(Duration.ofSeconds(60));

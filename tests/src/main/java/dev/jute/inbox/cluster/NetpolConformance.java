@@ -39,6 +39,8 @@ public final class NetpolConformance {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** How long a probe whose truth table does not match yet is retried (policy changes converge via watches). */
+    private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(15);
 
     private enum Verdict { PASSED, FAILED, SKIPPED }
 
@@ -78,9 +80,6 @@ public final class NetpolConformance {
         System.out.println("NetworkPolicy truth-table cases from " + dir + ": " + files.size() + " files, phase "
                            + (setupOnly ? "setup (probes before any policy)" : "all") + ", " + nodes + " nodes"
                            + (sctp ? "" : "; this kernel has no SCTP: SCTP cases are skipped"));
-        if (!setupOnly) {
-            System.out.println("note: Jute does not enforce NetworkPolicy yet, so test-phase probes that expect a denial fail.");
-        }
         System.out.println("note: Service NAT does not exist yet: viaService probes go to the pod IP directly (README: equivalent).");
         int passed = 0;
         int failed = 0;
@@ -262,7 +261,15 @@ public final class NetpolConformance {
                 answers.put(cell.getKey(), cell.getKey());
             }
         }
-        for (Connectivity.Outcome outcome : Connectivity.probeAll(targets, answers, PROBE_TIMEOUT)) {
+        // Like the upstream suite, a probe is retried while the truth table does not match yet: policy
+        // changes reach the agents through watches, so a first probe may run before they converged.
+        long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
+        List<Connectivity.Outcome> outcomes = Connectivity.probeAll(targets, answers, PROBE_TIMEOUT);
+        while (!matches(outcomes, expected) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            outcomes = Connectivity.probeAll(targets, answers, PROBE_TIMEOUT);
+        }
+        for (Connectivity.Outcome outcome : outcomes) {
             boolean want = expected.get(outcome.target());
             if (outcome.reachable() != want) {
                 problems.add(String.format(Locale.ROOT, "%s (%s %s/%d): %s -> %s expected %s, got %s%s", where,
@@ -271,6 +278,15 @@ public final class NetpolConformance {
                         outcome.reachable() || outcome.result().error() == null ? "" : " (" + outcome.result().error() + ")"));
             }
         }
+    }
+
+    private static boolean matches(List<Connectivity.Outcome> outcomes, Map<Connectivity.Target, Boolean> expected) {
+        for (Connectivity.Outcome outcome : outcomes) {
+            if (outcome.reachable() != expected.get(outcome.target())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void apply(KubernetesClient client, JsonNode policyJson) throws Exception {

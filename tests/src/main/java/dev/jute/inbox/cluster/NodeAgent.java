@@ -39,7 +39,7 @@ final class NodeAgent implements AutoCloseable {
     }
 
     /** Starts the agent; returns at once ({@link #awaitServing} waits for it). */
-    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig) {
+    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir) {
         try {
             Files.createDirectories(nodeDir);
             Path log = nodeDir.resolve("agent.log");
@@ -49,7 +49,7 @@ final class NodeAgent implements AutoCloseable {
                     "-jar", JuteArtifacts.agentJar().toString(),
                     "agent", "--node-name", node, "--kubeconfig", kubeconfig.toString(), "--routing", "direct",
                     "--socket", socket.toString(), "--state-dir", nodeDir.resolve("state").toString(),
-                    "--health-listen", HEALTH_LISTEN);
+                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString());
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             return new NodeAgent(node, netns.path(), process, log, socket);

@@ -1,0 +1,281 @@
+package dev.jute.agent.bgp;
+
+import dev.jute.agent.Log;
+import dev.jute.bgp.BgpSpeaker;
+import dev.jute.bgp.PeerConfig;
+import dev.jute.bgp.PeerStatus;
+import dev.jute.bgp.Prefix;
+import dev.jute.bgp.Route;
+import dev.jute.bgp.fsm.SessionState;
+import dev.jute.dataplane.AddressText;
+import dev.jute.dataplane.NetlinkSocket;
+import dev.jute.dataplane.RouteNetlink;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * BGP routing of the node: a speaker with the node's router id and AS that announces the node's pod
+ * CIDRs (next hop: the node's address), peers with the other nodes (full iBGP mesh, unless disabled) and
+ * with external routers, and installs the routes it learns through a {@link KernelRouteInstaller}.
+ *
+ * <p>Peering changes are incremental: {@link #setMeshPeers} adds and removes only the neighbours that
+ * changed, so sessions that stay are never reset. {@link #close()} stops for a restart: no NOTIFICATION,
+ * peers keep our routes for the graceful-restart time, the kernel keeps theirs.
+ */
+public final class BgpRouting implements AutoCloseable {
+
+    private static final Log LOG = Log.of("bgp");
+    /** After every peer is up, this long without route changes means their tables have arrived. */
+    private static final Duration QUIET_BEFORE_SETTLE = Duration.ofSeconds(3);
+
+    private final BgpOptions options;
+    private final BgpSpeaker speaker;
+    private final KernelRouteInstaller installer;
+    private final NetlinkSocket socket;
+    private final RestartMarker marker;
+    private final Thread settler;
+    private final long startedNanos = System.nanoTime();
+    private final List<Prefix> announced;
+    /** Neighbours the speaker has now, with the configuration they were added with. */
+    private final Map<InetAddress, PeerConfig> configured = new LinkedHashMap<>();
+    private final Set<InetAddress> externalAddresses = new LinkedHashSet<>();
+    private volatile boolean closed;
+
+    private BgpRouting(BgpOptions options, BgpSpeaker speaker, KernelRouteInstaller installer, NetlinkSocket socket,
+                       RestartMarker marker, List<Prefix> announced) {
+        this.options = options;
+        this.speaker = speaker;
+        this.installer = installer;
+        this.socket = socket;
+        this.marker = marker;
+        this.announced = announced;
+        this.settler = Thread.ofPlatform().name("bgp-settle").daemon().unstarted(this::settleWhenTablesArrived);
+    }
+
+    /**
+     * Starts routing in the calling process's network namespace (the node's).
+     *
+     * @param podCidrs the node's pod CIDRs, announced to every peer
+     * @param stateDir where the graceful-restart marker lives
+     */
+    public static BgpRouting start(BgpOptions options, List<String> podCidrs, Path stateDir) {
+        Inet4Address routerId = options.routerId();
+        if (routerId == null) {
+            routerId = (Inet4Address) options.nodeIpv4().orElseThrow(() -> new IllegalArgumentException(
+                    "BGP needs the node's IPv4 address as router id: give --node-ip (or --bgp-router-id)"));
+        }
+        List<Prefix> own = new ArrayList<>();
+        for (String cidr : podCidrs) {
+            Prefix prefix = Prefix.parse(cidr);
+            if (prefix.family() == dev.jute.bgp.AddressFamily.IPV4 ? options.nodeIpv4().isEmpty() : options.nodeIpv6().isEmpty()) {
+                throw new IllegalArgumentException("pod CIDR " + cidr + " needs a --node-ip of its family as next hop");
+            }
+            own.add(prefix);
+        }
+        RestartMarker marker = new RestartMarker(stateDir);
+        boolean restarting = marker.consume(options.gracefulRestart());
+        NetlinkSocket socket = NetlinkSocket.open();
+        KernelRouteInstaller installer = null;
+        BgpSpeaker speaker = null;
+        try {
+            installer = KernelRouteInstaller.start(new RouteNetlink(socket), own);
+            BgpSpeaker.Builder builder = BgpSpeaker.builder().localAs(options.localAs()).routerId(routerId)
+                    .listen(listenAddress(options), options.port())
+                    .holdTime(options.holdTime())
+                    .connectRetry(Duration.ofSeconds(5))
+                    // The speaker refuses every connection while idle after a failure. Two Jute nodes that
+                    // both just lost their session would refuse each other's reconnects in turn with a
+                    // long idle hold (seen with 5 s: a restarted node never came back); 1 s breaks the cycle.
+                    .idleHold(Duration.ofSeconds(1))
+                    .gracefulRestartTime(options.gracefulRestart().isZero() ? null : options.gracefulRestart())
+                    .restarting(restarting && installer.adoptedCount() > 0)
+                    .exportPolicy(new OwnRoutesExportPolicy(Set.copyOf(own)))
+                    .routeListener(installer);
+            speaker = builder.build().start();
+            BgpRouting routing = new BgpRouting(options, speaker, installer, socket, marker, List.copyOf(own));
+            for (Prefix prefix : own) {
+                InetAddress nextHop = prefix.family() == dev.jute.bgp.AddressFamily.IPV4
+                        ? options.nodeIpv4().orElseThrow() : options.nodeIpv6().orElseThrow();
+                speaker.announce(prefix, nextHop, null);
+            }
+            for (ExternalPeer peer : options.externalPeers()) {
+                routing.addPeer(peer.toPeerConfig(options.localAs()), true);
+            }
+            if (options.mesh()) {
+                routing.setMeshPeers(options.meshPeers());
+            } else if (!options.meshPeers().isEmpty()) {
+                LOG.warn("--bgp-mesh-peer ignored: the node mesh is off (--no-bgp-mesh)");
+            }
+            routing.settler.start();
+            LOG.info("BGP routing started", "as", options.localAs(), "router_id", AddressText.of(routerId),
+                    "announcing", own, "restarting", restarting, "adopted_routes", installer.adoptedCount(),
+                    "transport", speaker.transportName());
+            return routing;
+        } catch (RuntimeException e) {
+            if (speaker != null) {
+                speaker.shutdown(true);
+            }
+            if (installer != null) {
+                installer.close();
+            }
+            socket.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The node's address (IPv4 when it has one). One listener is all the speaker has; a wildcard IPv6
+     * socket would see IPv4 peers as mapped addresses, which neither the peer lookup nor the listener's
+     * TCP MD5 keys would match. Peers of the other family are reached by connecting out to them.
+     */
+    private static InetAddress listenAddress(BgpOptions options) {
+        return options.nodeIpv4().or(options::nodeIpv6).orElseThrow();
+    }
+
+    /**
+     * Makes the node mesh exactly {@code nodes} (the other nodes' addresses; the node's own addresses and
+     * those configured as external peers are skipped). Only the difference is applied.
+     */
+    public synchronized void setMeshPeers(Collection<InetAddress> nodes) {
+        if (closed || !options.mesh()) {
+            return;
+        }
+        Set<InetAddress> wanted = new LinkedHashSet<>();
+        for (InetAddress node : nodes) {
+            if (!options.nodeIps().contains(node) && !externalAddresses.contains(node)) {
+                wanted.add(node);
+            }
+        }
+        for (InetAddress gone : new ArrayList<>(configured.keySet())) {
+            if (!externalAddresses.contains(gone) && !wanted.contains(gone)) {
+                speaker.removePeer(gone);
+                configured.remove(gone);
+                LOG.info("mesh peer removed", "peer", AddressText.of(gone));
+            }
+        }
+        for (InetAddress node : wanted) {
+            if (!configured.containsKey(node)) {
+                addPeer(meshPeer(node), false);
+            }
+        }
+    }
+
+    private PeerConfig meshPeer(InetAddress node) {
+        PeerConfig.Builder peer = PeerConfig.builder(node, options.localAs()).port(options.port());
+        return withCrossFamilyNextHops(peer, node).build();
+    }
+
+    /** A session over one family announces the other family's pod CIDR with the node's address of that family. */
+    private PeerConfig.Builder withCrossFamilyNextHops(PeerConfig.Builder peer, InetAddress remote) {
+        if (remote instanceof Inet4Address) {
+            options.nodeIpv6().ifPresent(peer::ipv6NextHop);
+        } else {
+            options.nodeIpv4().ifPresent(peer::ipv4NextHop);
+        }
+        return peer;
+    }
+
+    private void addPeer(PeerConfig config, boolean external) {
+        if (external) {
+            PeerConfig.Builder b = PeerConfig.builder(config.remoteAddress(), config.remoteAs()).port(config.port())
+                    .passive(config.passive()).password(config.password()).routeReflectorClient(config.routeReflectorClient());
+            config = withCrossFamilyNextHops(b, config.remoteAddress()).build();
+            externalAddresses.add(config.remoteAddress());
+        }
+        speaker.addPeer(config);
+        configured.put(config.remoteAddress(), config);
+        LOG.info(external ? "external peer added" : "mesh peer added", "peer", AddressText.of(config.remoteAddress()),
+                "as", config.remoteAs(), "md5", config.password() != null);
+    }
+
+    /**
+     * Removes the adopted routes BGP did not confirm once every peer is up and quiet (their tables are in),
+     * or at the latest after the graceful-restart time. Peers that never come up cannot hold the clean-up
+     * back longer than that: their routes would have expired on their side too.
+     */
+    private void settleWhenTablesArrived() {
+        Duration limit = options.gracefulRestart().isZero() ? Duration.ofSeconds(120) : options.gracefulRestart();
+        long lastChanges = -1;
+        long quietSince = System.nanoTime();
+        while (!closed && !installer.settled()) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long changes = installer.changeCount();
+            if (changes != lastChanges) {
+                lastChanges = changes;
+                quietSince = System.nanoTime();
+            }
+            boolean allUp;
+            try {
+                List<PeerStatus> peers = speaker.peerStatus();
+                allUp = !peers.isEmpty() && peers.stream().allMatch(p -> p.state() == SessionState.ESTABLISHED);
+            } catch (IllegalStateException e) {
+                return; // closed meanwhile
+            }
+            boolean quiet = System.nanoTime() - quietSince >= QUIET_BEFORE_SETTLE.toNanos();
+            boolean expired = System.nanoTime() - startedNanos >= limit.toNanos();
+            if ((allUp && quiet) || expired) {
+                LOG.info("settling adopted BGP routes", "reason", expired ? "graceful-restart time over" : "all peers up and quiet");
+                installer.settle();
+                return;
+            }
+        }
+    }
+
+    public List<PeerStatus> peers() {
+        return speaker.peerStatus();
+    }
+
+    /** The Loc-RIB's best routes. */
+    public List<Route> routes() {
+        return speaker.routes();
+    }
+
+    public KernelRouteInstaller installer() {
+        return installer;
+    }
+
+    public List<Prefix> announced() {
+        return announced;
+    }
+
+    /** Which configured neighbours are mesh nodes (the rest are external peers). */
+    public synchronized boolean isMeshPeer(InetAddress address) {
+        return configured.containsKey(address) && !externalAddresses.contains(address);
+    }
+
+    public long localAs() {
+        return options.localAs();
+    }
+
+    /**
+     * Stops for a restart (SIGTERM): sessions drop without NOTIFICATION so peers in graceful-restart
+     * helper mode keep forwarding to us, and the learned routes stay in the kernel.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        settler.interrupt();
+        speaker.shutdown(true);
+        installer.close();
+        socket.close();
+        marker.write();
+        LOG.info("BGP stopped for restart; routes kept", "installed", installer.installedCount());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.jute.agent.bgp;
+
+import dev.jute.agent.Log;
+import dev.jute.agent.k8s.ClusterCache;
+import dev.jute.agent.k8s.NodeInfo;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the agent starts for {@code --routing bgp}: {@link BgpRouting} plus the admin endpoint of
+ * {@code jute bgp ...}, and in Kubernetes mode the node mesh fed from the Node objects.
+ */
+public final class BgpService implements AutoCloseable {
+
+    private static final Log LOG = Log.of("bgp");
+
+    private final BgpRouting routing;
+    private final AdminServer admin;
+
+    private BgpService(BgpRouting routing, AdminServer admin) {
+        this.routing = routing;
+        this.admin = admin;
+    }
+
+    /**
+     * @param cluster  the informer cache in Kubernetes mode (mesh peers = the other nodes' InternalIPs, and
+     *                 this node's own InternalIPs when no {@code --node-ip} was given), or null in static mode
+     */
+    public static BgpService start(BgpOptions options, List<String> podCidrs, Path stateDir, Path cniSocket,
+                                   ClusterCache cluster, String nodeName) throws IOException {
+        if (cluster != null && options.nodeIps().isEmpty()) {
+            List<InetAddress> own = cluster.node(nodeName).map(NodeInfo::of).map(NodeInfo::internalIps).orElse(List.of());
+            options = options.withNodeIps(firstPerFamily(own));
+        }
+        BgpRouting routing = BgpRouting.start(options, podCidrs, stateDir);
+        AdminServer admin;
+        try {
+            admin = AdminServer.start(options.adminSocket(cniSocket), routing);
+        } catch (IOException | RuntimeException e) {
+            routing.close();
+            throw e;
+        }
+        if (cluster != null && options.mesh()) {
+            // Sessions run over the family the speaker listens on: IPv4 when the node has an IPv4 address.
+            boolean ipv4 = options.nodeIpv4().isPresent();
+            Runnable sync = () -> {
+                if (cluster.synced()) {
+                    routing.setMeshPeers(otherNodes(cluster, nodeName, ipv4));
+                }
+            };
+            cluster.onChange(sync);
+            sync.run();
+            LOG.info("node mesh follows the cluster's Node objects");
+        }
+        return new BgpService(routing, admin);
+    }
+
+    private static List<InetAddress> otherNodes(ClusterCache cluster, String self, boolean ipv4) {
+        List<InetAddress> addresses = new ArrayList<>();
+        for (var node : cluster.nodes()) {
+            NodeInfo info = NodeInfo.of(node);
+            if (!info.name().equals(self)) {
+                addresses.addAll(info.internalIps().stream().filter(ip -> (ip instanceof java.net.Inet4Address) == ipv4).limit(1).toList());
+            }
+        }
+        return addresses;
+    }
+
+    private static List<InetAddress> firstPerFamily(List<InetAddress> addresses) {
+        List<InetAddress> out = new ArrayList<>();
+        addresses.stream().filter(a -> a instanceof java.net.Inet4Address).findFirst().ifPresent(out::add);
+        addresses.stream().filter(a -> a instanceof java.net.Inet6Address).findFirst().ifPresent(out::add);
+        return out;
+    }
+
+    public BgpRouting routing() {
+        return routing;
+    }
+
+    /** Graceful: peers keep our routes, the kernel keeps theirs (see {@link BgpRouting#close()}). */
+    @Override
+    public void close() {
+        admin.close();
+        routing.close();
+    }
+}

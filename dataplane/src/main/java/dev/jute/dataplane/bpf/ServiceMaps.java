@@ -1,0 +1,284 @@
+package dev.jute.dataplane.bpf;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Typed access to the Service NAT maps (layouts in {@link ServiceMapLayouts} and
+ * {@code lib/maps.h}), with updates ordered so the programs never see a hole:
+ * <ol>
+ *   <li>backend slots 1..n (node-local backends first, so "local only" is the prefix),</li>
+ *   <li>the reverse-NAT entry,</li>
+ *   <li>the frontend entry with the new counts (one atomic map update: from here packets use the
+ *       new set),</li>
+ *   <li>surplus slots of the previous, larger set.</li>
+ * </ol>
+ * A packet that read the old count just before step 3 reads slots that still exist (step 4 comes
+ * after), so an update never drops a connection attempt. Established connections keep their
+ * backend through the NAT entries; {@link #resetBackendConnections} cuts those of a removed
+ * backend. Writers are serialised on this object.
+ */
+public final class ServiceMaps implements AutoCloseable {
+
+    public static final String SERVICES = "services";
+    public static final String BACKENDS = "backends";
+    public static final String REVNAT = "revnat";
+    public static final String AFFINITY = "affinity";
+    public static final String NAT_CT = "nat_ct";
+    public static final String LB_CONFIG = "lb_config";
+    public static final List<String> NAMES = List.of(SERVICES, BACKENDS, REVNAT, AFFINITY, NAT_CT, LB_CONFIG);
+
+    private final Map<String, BpfMap> maps;
+    private final boolean ownsMaps;
+
+    private ServiceMaps(Map<String, BpfMap> maps, boolean ownsMaps) {
+        for (String name : NAMES) {
+            if (!maps.containsKey(name)) {
+                throw new IllegalArgumentException("map " + name + " is missing");
+            }
+        }
+        this.maps = Map.copyOf(maps);
+        this.ownsMaps = ownsMaps;
+        requireSizes(SERVICES, ServiceMapLayouts.SERVICE_KEY_SIZE, ServiceMapLayouts.SERVICE_VALUE_SIZE);
+        requireSizes(BACKENDS, ServiceMapLayouts.BACKEND_KEY_SIZE, ServiceMapLayouts.BACKEND_VALUE_SIZE);
+        requireSizes(REVNAT, ServiceMapLayouts.REVNAT_KEY_SIZE, ServiceMapLayouts.REVNAT_VALUE_SIZE);
+        requireSizes(AFFINITY, ServiceMapLayouts.AFFINITY_KEY_SIZE, ServiceMapLayouts.AFFINITY_VALUE_SIZE);
+        requireSizes(NAT_CT, ServiceMapLayouts.NAT_KEY_SIZE, ServiceMapLayouts.NAT_VALUE_SIZE);
+        requireSizes(LB_CONFIG, ServiceMapLayouts.LB_CONFIG_KEY_SIZE, ServiceMapLayouts.LB_CONFIG_VALUE_SIZE);
+    }
+
+    private void requireSizes(String name, int keySize, int valueSize) {
+        BpfMap map = maps.get(name);
+        if (map.keySize() != keySize || map.valueSize() != valueSize) {
+            throw new IllegalStateException("map " + name + " has " + map.keySize() + "/" + map.valueSize()
+                                            + "-byte keys/values, this build expects " + keySize + "/" + valueSize);
+        }
+    }
+
+    /** Over the maps of a loaded program (borrowed: closing this leaves them to their object). */
+    static ServiceMaps of(Map<String, BpfMap> maps) {
+        return new ServiceMaps(maps, false);
+    }
+
+    /** Opens the maps pinned under {@code pinDirectory} without loading a program (tools: {@code jute service list}). */
+    public static ServiceMaps openPinned(Path pinDirectory) {
+        Map<String, BpfMap> opened = new LinkedHashMap<>();
+        try {
+            for (String name : NAMES) {
+                opened.put(name, BpfMap.openPinned(pinDirectory.resolve(name)));
+            }
+            return new ServiceMaps(opened, true);
+        } catch (RuntimeException e) {
+            opened.values().forEach(BpfMap::close);
+            throw e;
+        }
+    }
+
+    /** The raw map, for tools and tests. */
+    public BpfMap map(String name) {
+        BpfMap map = maps.get(name);
+        if (map == null) {
+            throw new IllegalArgumentException("no service map " + name);
+        }
+        return map;
+    }
+
+    // --- node configuration -------------------------------------------------------------------------
+
+    /**
+     * The node addresses externalTrafficPolicy Cluster connections are masqueraded to (either may
+     * be null: the frontend address is used then, right for NodePorts on a node address).
+     */
+    public void setNodeAddresses(Inet4Address ipv4, Inet6Address ipv6) {
+        if (ipv6 != null && ipv6.getScopeId() != 0) {
+            throw new IllegalArgumentException("a node address for masquerading has no scope: " + ipv6.getHostAddress());
+        }
+        map(LB_CONFIG).update(ServiceMapLayouts.lbConfigKey(), ServiceMapLayouts.lbConfigValue(ipv4, ipv6),
+                BpfMap.UPDATE_ANY);
+    }
+
+    // --- services -----------------------------------------------------------------------------------
+
+    /** Creates or replaces one frontend and its backend set (see the class comment for the order). */
+    public synchronized void upsertService(ServiceFrontend frontend, List<ServiceBackend> backends) {
+        upsertServices(Map.of(frontend, backends));
+    }
+
+    /**
+     * Creates or replaces many frontends at once: every backend slot in one batch, then every
+     * reverse-NAT entry, then every frontend, then the surplus slots. Fails before writing
+     * anything when an argument is invalid.
+     *
+     * @throws IllegalArgumentException a backend of another family than its frontend, more than
+     *                                  65535 backends, or one service id on two frontends
+     */
+    public synchronized void upsertServices(Map<ServiceFrontend, List<ServiceBackend>> services) {
+        Objects.requireNonNull(services, "services");
+        List<byte[]> slotKeys = new ArrayList<>();
+        List<byte[]> slotValues = new ArrayList<>();
+        List<byte[]> revnatKeys = new ArrayList<>();
+        List<byte[]> revnatValues = new ArrayList<>();
+        List<byte[]> frontendKeys = new ArrayList<>();
+        List<byte[]> frontendValues = new ArrayList<>();
+        List<byte[]> surplus = new ArrayList<>();
+        List<Integer> abandonedIds = new ArrayList<>();
+        Map<Integer, ServiceFrontend.Key> ids = new java.util.HashMap<>();
+        BpfMap frontendMap = map(SERVICES);
+        for (Map.Entry<ServiceFrontend, List<ServiceBackend>> entry : services.entrySet()) {
+            ServiceFrontend frontend = Objects.requireNonNull(entry.getKey(), "frontend");
+            List<ServiceBackend> ordered = ordered(frontend, Objects.requireNonNull(entry.getValue(), "backends"));
+            ServiceFrontend.Key previousOwner = ids.put(frontend.serviceId(), frontend.key());
+            if (previousOwner != null) {
+                throw new IllegalArgumentException("service id " + frontend.serviceId() + " is given to both "
+                                                   + previousOwner + " and " + frontend.key());
+            }
+            int local = (int) ordered.stream().filter(ServiceBackend::nodeLocal).count();
+            for (int slot = 1; slot <= ordered.size(); slot++) {
+                slotKeys.add(ServiceMapLayouts.backendKey(frontend.serviceId(), slot));
+                slotValues.add(ServiceMapLayouts.backendValue(ordered.get(slot - 1)));
+            }
+            revnatKeys.add(ServiceMapLayouts.revnatKey(frontend.serviceId()));
+            revnatValues.add(ServiceMapLayouts.revnatValue(frontend));
+            byte[] frontendKey = ServiceMapLayouts.serviceKey(frontend.key());
+            frontendKeys.add(frontendKey);
+            frontendValues.add(ServiceMapLayouts.serviceValue(frontend, ordered.size(), local));
+
+            Optional<ServiceMapLayouts.ServiceCounts> previous = frontendMap.lookup(frontendKey)
+                    .map(ServiceMapLayouts::decodeServiceCounts);
+            if (previous.isPresent()) {
+                ServiceMapLayouts.ServiceCounts old = previous.get();
+                boolean sameId = old.serviceId() == frontend.serviceId();
+                for (int slot = sameId ? ordered.size() + 1 : 1; slot <= old.backendCount(); slot++) {
+                    surplus.add(ServiceMapLayouts.backendKey(old.serviceId(), slot));
+                }
+                if (!sameId) {
+                    abandonedIds.add(old.serviceId());
+                }
+            }
+        }
+        map(BACKENDS).updateAll(slotKeys, slotValues);
+        map(REVNAT).updateAll(revnatKeys, revnatValues);
+        frontendMap.updateAll(frontendKeys, frontendValues);
+        BpfMap backendMap = map(BACKENDS);
+        surplus.forEach(backendMap::delete);
+        abandonedIds.forEach(id -> map(REVNAT).delete(ServiceMapLayouts.revnatKey(id)));
+    }
+
+    /** Node-local backends first (the programs' "local only" is the slot prefix), otherwise in the caller's order. */
+    private static List<ServiceBackend> ordered(ServiceFrontend frontend, List<ServiceBackend> backends) {
+        if (backends.size() > ServiceMapLayouts.MAX_BACKENDS) {
+            throw new IllegalArgumentException(frontend.key() + " has " + backends.size() + " backends, at most "
+                                               + ServiceMapLayouts.MAX_BACKENDS + " fit");
+        }
+        int family = ServiceMapLayouts.family(frontend.address());
+        for (ServiceBackend backend : backends) {
+            if (ServiceMapLayouts.family(Objects.requireNonNull(backend, "backend").address()) != family) {
+                throw new IllegalArgumentException("backend " + backend + " is not of the family of " + frontend.key());
+            }
+        }
+        List<ServiceBackend> ordered = new ArrayList<>(backends);
+        ordered.sort(Comparator.comparing((ServiceBackend b) -> !b.nodeLocal()));
+        return ordered;
+    }
+
+    /**
+     * Removes a frontend: the frontend entry first (no new connection finds it), then its slots
+     * and reverse-NAT entry. Existing connections to it lose their translation back and die.
+     * Whether it existed.
+     */
+    public synchronized boolean deleteService(ServiceFrontend.Key key) {
+        Objects.requireNonNull(key, "key");
+        byte[] frontendKey = ServiceMapLayouts.serviceKey(key);
+        Optional<ServiceMapLayouts.ServiceCounts> existing = map(SERVICES).lookup(frontendKey)
+                .map(ServiceMapLayouts::decodeServiceCounts);
+        if (existing.isEmpty() || !map(SERVICES).delete(frontendKey)) {
+            return false;
+        }
+        ServiceMapLayouts.ServiceCounts counts = existing.get();
+        for (int slot = 1; slot <= counts.backendCount(); slot++) {
+            map(BACKENDS).delete(ServiceMapLayouts.backendKey(counts.serviceId(), slot));
+        }
+        map(REVNAT).delete(ServiceMapLayouts.revnatKey(counts.serviceId()));
+        return true;
+    }
+
+    /** One frontend with its backends, if present. */
+    public Optional<ServiceEntry> service(ServiceFrontend.Key key) {
+        byte[] frontendKey = ServiceMapLayouts.serviceKey(key);
+        return map(SERVICES).lookup(frontendKey).map(value -> entry(frontendKey, value));
+    }
+
+    /** Every frontend with its backends (for {@code jute service list}), in no particular order. */
+    public List<ServiceEntry> services() {
+        List<ServiceEntry> result = new ArrayList<>();
+        BpfMap frontendMap = map(SERVICES);
+        for (byte[] key : frontendMap.keys()) {
+            frontendMap.lookup(key).ifPresent(value -> result.add(entry(key, value)));
+        }
+        return result;
+    }
+
+    private ServiceEntry entry(byte[] key, byte[] value) {
+        ServiceFrontend frontend = ServiceMapLayouts.decodeService(key, value);
+        ServiceMapLayouts.ServiceCounts counts = ServiceMapLayouts.decodeServiceCounts(value);
+        List<ServiceBackend> backends = new ArrayList<>(counts.backendCount());
+        for (int slot = 1; slot <= counts.backendCount(); slot++) {
+            map(BACKENDS).lookup(ServiceMapLayouts.backendKey(counts.serviceId(), slot))
+                    .map(ServiceMapLayouts::decodeBackend).ifPresent(backends::add);
+        }
+        return new ServiceEntry(frontend, backends);
+    }
+
+    // --- connections --------------------------------------------------------------------------------
+
+    /**
+     * Forgets every service connection translated to {@code backend} (both NAT entries), after the
+     * backend was removed from its services: the next packet of such a connection is balanced
+     * anew, and the backend it reaches answers a TCP segment of an unknown connection with RST, so
+     * the client sees a reset instead of a hang. How many connections were cut.
+     */
+    public int resetBackendConnections(ServiceBackend backend) {
+        Objects.requireNonNull(backend, "backend");
+        BpfMap nat = map(NAT_CT);
+        int cut = 0;
+        for (byte[] key : nat.keys()) {
+            int kind = ServiceMapLayouts.natKind(key);
+            if (kind == ServiceMapLayouts.NAT_REVERSE && ServiceMapLayouts.reverseKeyFrom(key, backend)) {
+                nat.delete(key);
+            } else if (kind == ServiceMapLayouts.NAT_FORWARD) {
+                Optional<byte[]> value = nat.lookup(key);
+                if (value.isPresent() && ServiceMapLayouts.forwardValueTo(key, value.get(), backend) && nat.delete(key)) {
+                    cut++;
+                }
+            }
+        }
+        return cut;
+    }
+
+    /** How many service connections are tracked (forward entries, expired ones included until evicted). */
+    public int connectionCount() {
+        BpfMap nat = map(NAT_CT);
+        int count = 0;
+        for (byte[] key : nat.keys()) {
+            if (ServiceMapLayouts.natKind(key) == ServiceMapLayouts.NAT_FORWARD) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public void close() {
+        if (ownsMaps) {
+            maps.values().forEach(BpfMap::close);
+        }
+    }
+}

@@ -1,0 +1,452 @@
+package dev.jute.dataplane.bpf;
+
+import dev.jute.dataplane.NetNamespace;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static dev.jute.dataplane.bpf.ChecksummedPackets.*;
+import static dev.jute.dataplane.bpf.TestPackets.ACK;
+import static dev.jute.dataplane.bpf.TestPackets.SYN;
+import static dev.jute.dataplane.bpf.TestPackets.ip;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Service NAT judged packet by packet with BPF_PROG_TEST_RUN: crafted frames with correct
+ * checksums go through from_pod / to_pod / from_netdev against crafted map state, and every
+ * checksum of what comes out is recomputed from scratch here.
+ */
+class ServiceProgramTest {
+
+    static final int TC_ACT_OK = 0;
+    static final int TC_ACT_SHOT = 2;
+    static final int TC_ACT_REDIRECT = 7;
+
+    static final String A = "10.1.0.1";       // client pod
+    static final String B = "10.1.0.2";       // backend pod on this node
+    static final String C = "10.1.0.3";       // second backend pod on this node
+    static final String REMOTE = "10.2.0.5";  // backend pod on another node
+    static final String NODE = "10.99.0.1";
+    static final String OUTSIDE = "192.0.2.50";
+    static final String VIP = "10.96.0.10";
+    static final int A_ID = 11;
+    static final int B_ID = 22;
+    static final int C_ID = 33;
+    static final int A_IDENTITY = 1000;
+    static final int B_IDENTITY = 2000;
+
+    static BpfTestEnvironment environment;
+    static NetNamespace namespace;
+    static PolicyDataplane policy;
+    static ServiceDataplane services;
+    static int ifA;
+    static int ifB;
+    static int ifC;
+    static int ifUplink;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        if (BpfTestEnvironment.unavailableReason().isPresent()) {
+            return; // each test skips with the reason
+        }
+        BpfTestEnvironment.removeLeftovers();
+        environment = new BpfTestEnvironment();
+        String ns = environment.createNamespace("svcrun");
+        for (String link : List.of("a0", "b0", "c0", "up0")) {
+            BpfTestEnvironment.run("ip", "-n", ns, "link", "add", link, "type", "veth", "peer", "name", link + "p");
+        }
+        ifA = BpfTestEnvironment.ifindex(ns, "a0");
+        ifB = BpfTestEnvironment.ifindex(ns, "b0");
+        ifC = BpfTestEnvironment.ifindex(ns, "c0");
+        ifUplink = BpfTestEnvironment.ifindex(ns, "up0");
+        namespace = BpfTestEnvironment.open(ns);
+        // The service half first: the policy half must adopt the maps it created.
+        services = ServiceDataplane.open(environment.bpfFilesystem().resolve("node"));
+        policy = PolicyDataplane.open(environment.bpfFilesystem().resolve("node"));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (policy != null) {
+            policy.close();
+        }
+        if (services != null) {
+            services.close();
+        }
+        if (namespace != null) {
+            namespace.close();
+        }
+        if (environment != null) {
+            environment.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyMaps() {
+        BpfTestEnvironment.assumeBpf();
+        PolicyMaps policyMaps = policy.maps();
+        policyMaps.deletePolicies(policyMaps.policies().stream().map(PolicyEntry::key).toList());
+        for (String name : PolicyMaps.NAMES) {
+            clear(policyMaps.map(name));
+        }
+        ServiceMaps maps = services.maps();
+        for (String name : ServiceMaps.NAMES) {
+            if (!name.equals(ServiceMaps.LB_CONFIG)) {
+                clear(maps.map(name));
+            }
+        }
+        maps.setNodeAddresses((Inet4Address) ip(NODE), null);
+        policyMaps.putIpcache(IpPrefix.parse(A), A_IDENTITY);
+        policyMaps.putIpcache(IpPrefix.parse(B), B_IDENTITY);
+        policyMaps.putIpcache(IpPrefix.parse(NODE), 1);
+        endpoint(ifA, A_ID, A_IDENTITY, A, false, false);
+        endpoint(ifB, B_ID, B_IDENTITY, B, false, false);
+        endpoint(ifC, C_ID, 3000, C, false, false);
+    }
+
+    private static void clear(BpfMap map) {
+        for (byte[] key : map.keys()) {
+            map.delete(key);
+        }
+    }
+
+    static void endpoint(int ifindex, int id, int identity, String address, boolean ingressIsolated,
+                         boolean egressIsolated) {
+        policy.maps().putEndpoint(ifindex, new EndpointInfo(id, identity, ingressIsolated, egressIsolated,
+                (Inet4Address) ip(address), (Inet6Address) null));
+    }
+
+    static BpfProgram.TestRunResult run(BpfProgram program, byte[] frame, int ifindex) throws Exception {
+        return namespace.call(() -> program.testRun(frame, ifindex, 1));
+    }
+
+    static BpfProgram.TestRunResult fromPod(byte[] frame, int ifindex) throws Exception {
+        return run(policy.fromPodProgram(), frame, ifindex);
+    }
+
+    static BpfProgram.TestRunResult toPod(byte[] frame, int ifindex) throws Exception {
+        return run(policy.toPodProgram(), frame, ifindex);
+    }
+
+    static BpfProgram.TestRunResult fromNetdev(byte[] frame) throws Exception {
+        return run(services.fromNetdevProgram(), frame, ifUplink);
+    }
+
+    /** Runs and asserts it passes with valid checksums; the parsed output. */
+    static Ipv4 passes(BpfProgram.TestRunResult result) {
+        assertEquals(TC_ACT_OK, result.returnValue(), () -> "the packet passes; drops: " + policy.maps().drops());
+        assertChecksums(result.packetOut());
+        return new Ipv4(result.packetOut());
+    }
+
+    static ServiceFrontend clusterIp(int id, int protocol) {
+        return ServiceFrontend.of(id, ip(VIP), protocol == SCTP ? 9999 : 80, protocol, FrontendScope.INTERNAL);
+    }
+
+    static ServiceBackend backend(String address, int port) {
+        return new ServiceBackend(ip(address), port, !address.equals(REMOTE));
+    }
+
+    // --- ClusterIP -----------------------------------------------------------------------------------
+
+    @Test
+    void clusterIpTcpIsTranslatedToTheBackendAndRepliesBackToTheFrontend() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(B, 8080)));
+
+        Ipv4 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        assertEquals(ip(A), syn.source());
+        assertEquals(ip(B), syn.destination());
+        assertEquals(8080, syn.destinationPort());
+        assertEquals(40000, syn.sourcePort());
+
+        // The translated SYN is what B's to_pod sees; its reply is reverse-translated at A's to_pod.
+        passes(toPod(syn.frame(), ifB));
+        Ipv4 synAck = passes(toPod(tcp(B, 8080, A, 40000, SYN | ACK), ifA));
+        assertEquals(ip(VIP), synAck.source());
+        assertEquals(80, synAck.sourcePort());
+        assertEquals(ip(A), synAck.destination());
+
+        Ipv4 ack = passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA));
+        assertEquals(ip(B), ack.destination(), "later packets keep the backend");
+        assertEquals(1, services.maps().connectionCount());
+    }
+
+    @Test
+    void udpAndSctpAreTranslatedWithValidChecksums() throws Exception {
+        services.maps().upsertService(clusterIp(1, UDP), List.of(backend(B, 5353)));
+        services.maps().upsertService(clusterIp(2, SCTP), List.of(backend(B, 7777)));
+
+        Ipv4 query = passes(fromPod(udp(A, 33333, VIP, 80, "query".getBytes()), ifA));
+        assertEquals(ip(B) + ":5353", "/" + query.endpointText(false));
+        Ipv4 answer = passes(toPod(udp(B, 5353, A, 33333, "answer!".getBytes()), ifA));
+        assertEquals("/" + VIP + ":80", "/" + answer.endpointText(true));
+
+        Ipv4 init = passes(fromPod(sctpInit(A, 5000, VIP, 9999), ifA));
+        assertEquals(ip(B), init.destination());
+        assertEquals(7777, init.destinationPort(), "the CRC32c was updated for the new port");
+        Ipv4 initAck = passes(toPod(sctpInit(B, 7777, A, 5000), ifA));
+        assertEquals(ip(VIP), initAck.source());
+        assertEquals(9999, initAck.sourcePort());
+    }
+
+    @Test
+    void anIcmpErrorFromTheBackendIsTranslatedInsideAndOutside() throws Exception {
+        services.maps().upsertService(clusterIp(1, UDP), List.of(backend(B, 5353)));
+        Ipv4 query = passes(fromPod(udp(A, 33333, VIP, 80, "query".getBytes()), ifA));
+
+        // B has no socket on 5353: it answers with a port unreachable quoting the translated datagram.
+        Ipv4 error = passes(toPod(portUnreachable(B, A, query.frame()), ifA));
+        assertEquals(3, error.icmpType());
+        assertEquals(ip(VIP), error.source(), "the outer source was the backend: now the frontend");
+        Ipv4 quoted = error.quoted();
+        assertEquals(ip(A), quoted.source());
+        assertEquals(ip(VIP), quoted.destination(), "the quote shows what A sent");
+        assertEquals(80, quoted.destinationPort());
+        assertEquals(33333, quoted.sourcePort());
+    }
+
+    @Test
+    void newConnectionsAreSpreadOverTheBackendsAndEachKeepsItsOwn() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(B, 8080), backend(C, 8080)));
+        Set<InetAddress> chosen = new HashSet<>();
+        for (int port = 40000; port < 40032; port++) {
+            Ipv4 syn = passes(fromPod(tcp(A, port, VIP, 80, SYN), ifA));
+            chosen.add(syn.destination());
+            Ipv4 again = passes(fromPod(tcp(A, port, VIP, 80, ACK), ifA));
+            assertEquals(syn.destination(), again.destination(), "a connection keeps its backend");
+        }
+        assertEquals(Set.of(ip(B), ip(C)), chosen, "32 connections reach both backends");
+    }
+
+    @Test
+    void sessionAffinityKeepsAClientOnOneBackendUntilItTimesOut() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP).withAffinity(300), List.of(backend(B, 8080), backend(C, 8080)));
+        InetAddress first = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA)).destination();
+        for (int port = 40001; port < 40032; port++) {
+            assertEquals(first, passes(fromPod(tcp(A, port, VIP, 80, SYN), ifA)).destination(),
+                    "affinity: the same backend for every connection of the client");
+        }
+        // Age the client's affinity entry past its timeout before each connection: the hash decides again.
+        BpfMap affinity = services.maps().map(ServiceMaps.AFFINITY);
+        Set<InetAddress> chosen = new HashSet<>();
+        for (int port = 41000; port < 41032; port++) {
+            for (byte[] key : affinity.keys()) {
+                byte[] value = affinity.lookup(key).orElseThrow();
+                ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1);
+                affinity.update(key, value, BpfMap.UPDATE_EXIST);
+            }
+            chosen.add(passes(fromPod(tcp(A, port, VIP, 80, SYN), ifA)).destination());
+        }
+        assertEquals(Set.of(ip(B), ip(C)), chosen, "after the timeout the choice may change");
+    }
+
+    @Test
+    void aRemovedBackendIsNeverChosenThroughAffinityAndItsConnectionsAreCut() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP).withAffinity(300);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
+        Ipv4 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        String removedAddress = syn.destination().getHostAddress();
+        String keptAddress = removedAddress.equals(B) ? C : B;
+        services.maps().upsertService(frontend, List.of(backend(keptAddress, 8080)));
+        assertEquals(1, services.maps().service(frontend.key()).orElseThrow().backends().size(), "surplus slot removed");
+        assertEquals(1, services.maps().map(ServiceMaps.BACKENDS).keys().size());
+
+        assertEquals(ip(keptAddress), passes(fromPod(tcp(A, 40001, VIP, 80, SYN), ifA)).destination(),
+                "affinity does not lead to the removed backend");
+        assertEquals(1, services.maps().resetBackendConnections(backend(removedAddress, 8080)));
+        Ipv4 next = passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA));
+        assertEquals(ip(keptAddress), next.destination(),
+                "the cut connection's next segment reaches a live backend, which answers it with RST");
+    }
+
+    // --- no backends ---------------------------------------------------------------------------------
+
+    @Test
+    void aServiceWithoutBackendsRefusesTcpWithAReset() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of());
+        BpfProgram.TestRunResult result = fromPod(tcp(A, 40000, VIP, 80, SYN), ifA);
+        assertEquals(TC_ACT_REDIRECT, result.returnValue(), "sent straight back into the pod");
+        byte[] frame = result.packetOut();
+        assertEquals(54, frame.length);
+        assertChecksums(frame);
+        Ipv4 rst = new Ipv4(frame);
+        assertEquals(ip(VIP), rst.source());
+        assertEquals(80, rst.sourcePort());
+        assertEquals(ip(A), rst.destination());
+        assertEquals(40000, rst.destinationPort());
+        assertEquals(TestPackets.RST | ACK, rst.tcpFlags());
+        assertEquals(1001, rst.tcpAck(), "acknowledges the SYN (seq 1000 + 1)");
+        assertEquals(0, rst.tcpSeq());
+        byte[] original = tcp(A, 40000, VIP, 80, SYN);
+        assertArrayEquals(java.util.Arrays.copyOfRange(original, 6, 12), java.util.Arrays.copyOfRange(frame, 0, 6),
+                "to the pod's MAC");
+    }
+
+    @Test
+    void aServiceWithoutBackendsRefusesUdpWithPortUnreachable() throws Exception {
+        services.maps().upsertService(clusterIp(1, UDP), List.of());
+        byte[] datagram = udp(A, 33333, VIP, 80, "hello?".getBytes());
+        BpfProgram.TestRunResult result = fromPod(datagram, ifA);
+        assertEquals(TC_ACT_REDIRECT, result.returnValue());
+        assertEquals(70, result.packetOut().length);
+        assertChecksums(result.packetOut());
+        Ipv4 unreachable = new Ipv4(result.packetOut());
+        assertEquals(ip(VIP), unreachable.source());
+        assertEquals(ip(A), unreachable.destination());
+        assertEquals(3, unreachable.icmpType());
+        assertEquals(3, unreachable.icmpCode(), "port unreachable");
+        Ipv4 quoted = unreachable.quoted();
+        assertEquals(ip(VIP), quoted.destination());
+        assertEquals(33333, quoted.sourcePort());
+    }
+
+    @Test
+    void withoutRejectAServiceWithoutBackendsDropsAndCounts() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP).withRejectWithoutBackends(false), List.of());
+        assertEquals(TC_ACT_SHOT, fromPod(tcp(A, 40000, VIP, 80, SYN), ifA).returnValue());
+        assertEquals(1, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.SERVICE_NO_BACKEND));
+    }
+
+    // --- policy on the translated packet -------------------------------------------------------------
+
+    @Test
+    void egressPolicyJudgesTheBackendNotTheFrontend() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(B, 8080)));
+        endpoint(ifA, A_ID, A_IDENTITY, A, false, true);
+        assertEquals(TC_ACT_SHOT, fromPod(tcp(A, 40000, VIP, 80, SYN), ifA).returnValue(), "isolated, nothing allowed");
+        assertEquals(0, services.maps().connectionCount(), "a denied connection leaves no NAT entry");
+
+        policy.maps().putPolicy(PolicyKey.port(A_ID, TrafficDirection.EGRESS, new PolicyPeer.Identity(B_IDENTITY),
+                PolicyKey.TCP, 8080));
+        Ipv4 syn = passes(fromPod(tcp(A, 40001, VIP, 80, SYN), ifA));
+        assertEquals(ip(B), syn.destination(), "allowed: to B's identity on the target port 8080, not VIP:80");
+        Ipv4 synAck = passes(toPod(tcp(B, 8080, A, 40001, SYN | ACK), ifA));
+        assertEquals(ip(VIP), synAck.source(), "the reply passes A's conntrack as B, then is translated");
+    }
+
+    @Test
+    void ingressPolicyOfTheBackendSeesTheClient() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(B, 8080)));
+        endpoint(ifB, B_ID, B_IDENTITY, B, true, false);
+        Ipv4 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        assertEquals(TC_ACT_SHOT, toPod(syn.frame(), ifB).returnValue(), "B denies everything");
+
+        policy.maps().putPolicy(PolicyKey.port(B_ID, TrafficDirection.INGRESS, new PolicyPeer.Identity(A_IDENTITY),
+                PolicyKey.TCP, 8080));
+        Ipv4 allowed = passes(fromPod(tcp(A, 40001, VIP, 80, SYN), ifA));
+        passes(toPod(allowed.frame(), ifB));
+    }
+
+    // --- NodePort / LoadBalancer ---------------------------------------------------------------------
+
+    static ServiceFrontend nodePort(int id, boolean local) {
+        return ServiceFrontend.of(id, ip(NODE), 30080, TCP, FrontendScope.EXTERNAL).withExternalTrafficLocal(local);
+    }
+
+    @Test
+    void nodePortClusterMasqueradesAndTranslatesRepliesFromALocalBackend() throws Exception {
+        services.maps().upsertService(nodePort(5, false), List.of(backend(B, 8080)));
+        Ipv4 syn = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN)));
+        assertEquals(ip(B), syn.destination());
+        assertEquals(8080, syn.destinationPort());
+        assertEquals(ip(NODE), syn.source(), "the client is hidden behind the node");
+        int snatPort = syn.sourcePort();
+        assertTrue(snatPort >= 61000 && snatPort <= 65535, "SNAT port " + snatPort);
+
+        passes(toPod(syn.frame(), ifB));
+        Ipv4 synAck = passes(fromPod(tcp(B, 8080, NODE, snatPort, SYN | ACK), ifB));
+        assertEquals(ip(NODE), synAck.source());
+        assertEquals(30080, synAck.sourcePort());
+        assertEquals(ip(OUTSIDE), synAck.destination());
+        assertEquals(5555, synAck.destinationPort());
+
+        Ipv4 ack = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, ACK)));
+        assertEquals(snatPort, ack.sourcePort(), "the connection keeps its SNAT port");
+    }
+
+    @Test
+    void nodePortClusterTranslatesRepliesFromARemoteBackendOnTheUplink() throws Exception {
+        services.maps().upsertService(nodePort(5, false), List.of(backend(REMOTE, 8080)));
+        Ipv4 syn = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN)));
+        assertEquals(ip(REMOTE), syn.destination());
+        Ipv4 synAck = passes(fromNetdev(tcp(REMOTE, 8080, NODE, syn.sourcePort(), SYN | ACK)));
+        assertEquals("/" + NODE + ":30080", "/" + synAck.endpointText(true));
+        assertEquals("/" + OUTSIDE + ":5555", "/" + synAck.endpointText(false));
+    }
+
+    @Test
+    void twoClientsWithTheSamePortGetDifferentSnatPorts() throws Exception {
+        services.maps().upsertService(nodePort(5, false), List.of(backend(REMOTE, 8080)));
+        int first = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN))).sourcePort();
+        int second = passes(fromNetdev(tcp("192.0.2.51", 5555, NODE, 30080, SYN))).sourcePort();
+        assertNotEquals(first, second);
+    }
+
+    @Test
+    void nodePortLocalKeepsTheClientAndUsesLocalBackendsOnly() throws Exception {
+        services.maps().upsertService(nodePort(5, true), List.of(backend(REMOTE, 8080), backend(B, 8080)));
+        for (int port = 5000; port < 5016; port++) {
+            Ipv4 syn = passes(fromNetdev(tcp(OUTSIDE, port, NODE, 30080, SYN)));
+            assertEquals(ip(B), syn.destination(), "only the local backend");
+            assertEquals(ip(OUTSIDE), syn.source(), "the client address is kept");
+            assertEquals(port, syn.sourcePort());
+        }
+        Ipv4 synAck = passes(fromPod(tcp(B, 8080, OUTSIDE, 5000, SYN | ACK), ifB));
+        assertEquals("/" + NODE + ":30080", "/" + synAck.endpointText(true));
+        assertEquals("/" + OUTSIDE + ":5000", "/" + synAck.endpointText(false));
+    }
+
+    @Test
+    void nodePortLocalWithoutLocalBackendsDropsOrRejects() throws Exception {
+        services.maps().upsertService(nodePort(5, true).withRejectWithoutBackends(false), List.of(backend(REMOTE, 8080)));
+        assertEquals(TC_ACT_SHOT, fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN)).returnValue());
+        assertEquals(1, policy.maps().dropped(0, TrafficDirection.INGRESS, DropReason.SERVICE_NO_BACKEND));
+
+        services.maps().upsertService(nodePort(5, true), List.of(backend(REMOTE, 8080)));
+        BpfProgram.TestRunResult refused = fromNetdev(tcp(OUTSIDE, 5556, NODE, 30080, SYN));
+        assertEquals(TC_ACT_REDIRECT, refused.returnValue(), "back out of the uplink");
+        assertChecksums(refused.packetOut());
+        assertEquals(ip(OUTSIDE), new Ipv4(refused.packetOut()).destination());
+    }
+
+    @Test
+    void internalScopeDoesNotServeTheUplinkNorTheOtherWayRound() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(B, 8080)));
+        services.maps().upsertService(nodePort(5, false), List.of(backend(B, 8080)));
+        Ipv4 fromOutside = passes(fromNetdev(tcp(OUTSIDE, 5555, VIP, 80, SYN)));
+        assertEquals(ip(VIP), fromOutside.destination(), "a ClusterIP is not an external frontend");
+        Ipv4 fromPod = passes(fromPod(tcp(A, 40000, NODE, 30080, SYN), ifA));
+        assertEquals(ip(NODE), fromPod.destination(), "no internal frontend on the node port here");
+    }
+
+    // --- the map API ---------------------------------------------------------------------------------
+
+    @Test
+    void servicesAreListedWithTheirBackendsLocalFirstAndDeletedCleanly() {
+        ServiceMaps maps = services.maps();
+        ServiceFrontend frontend = clusterIp(1, TCP).withAffinity(60).withInternalTrafficLocal(true);
+        maps.upsertService(frontend, List.of(backend(REMOTE, 8080), backend(B, 8080), backend(C, 8081)));
+        List<ServiceEntry> listed = maps.services();
+        assertEquals(1, listed.size());
+        assertEquals(frontend, listed.getFirst().frontend());
+        assertEquals(List.of(backend(B, 8080), backend(C, 8081), backend(REMOTE, 8080)), listed.getFirst().backends());
+
+        assertThrows(IllegalArgumentException.class, () -> maps.upsertService(clusterIp(2, TCP),
+                List.of(new ServiceBackend(ip("fd00::1"), 80, true))), "a backend of the other family");
+        assertTrue(maps.deleteService(frontend.key()));
+        assertFalse(maps.deleteService(frontend.key()));
+        assertTrue(maps.services().isEmpty());
+        assertTrue(maps.map(ServiceMaps.BACKENDS).keys().isEmpty());
+        assertTrue(maps.map(ServiceMaps.REVNAT).keys().isEmpty());
+    }
+}
