@@ -15,7 +15,7 @@ public final class Main {
                    cluster up|down|status [options]  an in-box cluster (see: cluster)
                    kubectl [--cluster NAME] ARGS     kubectl against an in-box cluster
                    conformance netpol DIR [--phase setup]  NetworkPolicy truth-table cases on fresh clusters
-                   bench [cni] [rounds] | bench bgp [prefixes]
+                   bench [cni] [rounds] | bench bgp [prefixes] | bench policy
             """;
 
     private Main() {
@@ -50,12 +50,16 @@ public final class Main {
 
     private static void bench(List<String> args) throws Exception {
         String which = args.isEmpty() ? "cni" : args.getFirst();
+        if (which.equals("policy")) {
+            PolicyBenchmark.main(new String[0]);
+            return;
+        }
         if (which.equals("bgp")) {
             BgpBenchmark.main(args.subList(1, args.size()).toArray(String[]::new));
             return;
         }
         if (!which.equals("cni")) {
-            System.err.println("unknown benchmark " + which + " (available: cni, bgp)");
+            System.err.println("unknown benchmark " + which + " (available: cni, bgp, policy)");
             System.exit(2);
         }
         CniBenchmark.main(args.size() > 1 ? new String[] {args.get(1)} : new String[0]);
