@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -93,9 +94,8 @@ public final class BgpRouting implements AutoCloseable {
                     .listen(listenAddress(options), options.port())
                     .holdTime(options.holdTime())
                     .connectRetry(Duration.ofSeconds(5))
-                    // The speaker refuses every connection while idle after a failure. Two Jute nodes that
-                    // both just lost their session would refuse each other's reconnects in turn with a
-                    // long idle hold (seen with 5 s: a restarted node never came back); 1 s breaks the cycle.
+                    // The speaker refuses connections while it idles after a failure; a short idle hold gets a
+                    // session back soon after a peer restarts (see also meshPeer: one side of a pair connects).
                     .idleHold(Duration.ofSeconds(1))
                     .gracefulRestartTime(options.gracefulRestart().isZero() ? null : options.gracefulRestart())
                     .restarting(restarting && installer.adoptedCount() > 0)
@@ -170,8 +170,16 @@ public final class BgpRouting implements AutoCloseable {
         }
     }
 
+    /**
+     * Only the node with the lower address of a pair connects; the other waits. When both connect, two
+     * nodes that just lost their session can refuse each other's reconnects forever: each refusal sends the
+     * refused side into its idle hold, during which it refuses the other's attempt in turn (seen when a
+     * node's agent restarted, with equal timers on both sides the cycle never broke).
+     */
     private PeerConfig meshPeer(InetAddress node) {
-        PeerConfig.Builder peer = PeerConfig.builder(node, options.localAs()).port(options.port());
+        InetAddress self = node instanceof Inet4Address ? options.nodeIpv4().orElse(null) : options.nodeIpv6().orElse(null);
+        boolean passive = self != null && Arrays.compareUnsigned(self.getAddress(), node.getAddress()) > 0;
+        PeerConfig.Builder peer = PeerConfig.builder(node, options.localAs()).port(options.port()).passive(passive);
         return withCrossFamilyNextHops(peer, node).build();
     }
 
