@@ -17,7 +17,7 @@ import java.util.Map;
  * network: ctr creates each container's namespace and calls jute-cni, and the Jute agent — in its node
  * namespace — puts the host end of every veth there, never in the root namespace.
  */
-final class ContainerdProcess implements AutoCloseable {
+public final class ContainerdProcess implements AutoCloseable {
 
     private final Path dir;
     private final Process process;
@@ -29,12 +29,11 @@ final class ContainerdProcess implements AutoCloseable {
         this.namespace = namespace;
     }
 
-    static boolean available() {
-        return Command.exists("containerd") && Command.exists("ctr") && Command.exists("runc")
-                && Files.isExecutable(BusyboxOciImage.BUSYBOX);
+    public static boolean available() {
+        return Command.exists("containerd") && Command.exists("ctr") && Command.exists("runc");
     }
 
-    static ContainerdProcess start(Path dir, String namespace) throws IOException, InterruptedException {
+    public static ContainerdProcess start(Path dir, String namespace) throws IOException, InterruptedException {
         Path config = dir.resolve("config.toml");
         Files.writeString(config, """
                 version = 2
@@ -63,11 +62,19 @@ final class ContainerdProcess implements AutoCloseable {
     }
 
     /** Runs {@code ctr} against this daemon. */
-    Command.Result ctr(String... args) {
-        List<String> command = new ArrayList<>(List.of("ctr", "--address", dir.resolve("containerd.sock").toString(),
-                "--namespace", namespace));
-        command.addAll(List.of(args));
-        return Command.run(command, null, Map.of(), Duration.ofSeconds(90));
+    public Command.Result ctr(String... args) {
+        return ctr(List.of(args));
+    }
+
+    public Command.Result ctr(List<String> args) {
+        List<String> command = new ArrayList<>(ctrCommand());
+        command.addAll(args);
+        return Command.run(command, null, Map.of(), Duration.ofSeconds(120));
+    }
+
+    /** {@code ctr} with this daemon's address and namespace, for callers that start it themselves. */
+    public List<String> ctrCommand() {
+        return List.of("ctr", "--address", dir.resolve("containerd.sock").toString(), "--namespace", namespace);
     }
 
     @Override

@@ -29,7 +29,8 @@ class ContainerdRuntimeTest {
     @Test
     void twoContainersPingEachOther() throws Exception {
         NodeFixture.assumeRootAndIp();
-        assumeTrue(ContainerdProcess.available(), "needs containerd, ctr, runc and busybox-static: skipped");
+        assumeTrue(ContainerdProcess.available() && Files.isExecutable(BusyboxOciImage.BUSYBOX),
+                "needs containerd, ctr, runc and busybox-static: skipped");
         assumeTrue(!Files.exists(BIN_DIR.resolve("jute-cni")), "a jute-cni is already installed in /opt/cni/bin; not overwriting it");
         boolean createdBinDir = !Files.exists(BIN_DIR);
         boolean createdConfDir = !Files.exists(CONF_DIR);

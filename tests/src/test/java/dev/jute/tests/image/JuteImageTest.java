@@ -1,5 +1,7 @@
 package dev.jute.tests.image;
 
+import dev.jute.tests.ContainerdProcess;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jute.inbox.Command;
@@ -164,10 +166,10 @@ class JuteImageTest {
     void containerdRunsTheImageAndItsInitContainerInstallsJuteCni() throws Exception {
         assumeTrue(skipReason == null, skipReason);
         assumeTrue(ProcessHandle.current().info().user().map("root"::equals).orElse(false), "needs root for containerd: skipped");
-        assumeTrue(ScratchContainerd.available(), "needs containerd, ctr and runc (Debian packages containerd, runc): skipped");
+        assumeTrue(ContainerdProcess.available(), "needs containerd, ctr and runc (Debian packages containerd, runc): skipped");
         Path dir = Files.createDirectories(work.resolve("containerd"));
         String id = "jute-image-" + ProcessHandle.current().pid();
-        try (ScratchContainerd containerd = ScratchContainerd.start(dir, "juteimage")) {
+        try (ContainerdProcess containerd = ContainerdProcess.start(dir, "juteimage")) {
             containerd.ctr("image", "import", image.archive().toString()).check();
             assertTrue(containerd.ctr("image", "ls", "-q").check().stdout().lines().anyMatch(REFERENCE::equals),
                     "imported under its name");
@@ -225,10 +227,10 @@ class JuteImageTest {
     void theAgentStartsWithItsBpfDataplaneInTheImage() throws Exception {
         assumeTrue(skipReason == null, skipReason);
         assumeTrue(ProcessHandle.current().info().user().map("root"::equals).orElse(false), "needs root for containerd: skipped");
-        assumeTrue(ScratchContainerd.available(), "needs containerd, ctr and runc (Debian packages containerd, runc): skipped");
+        assumeTrue(ContainerdProcess.available(), "needs containerd, ctr and runc (Debian packages containerd, runc): skipped");
         Path dir = Files.createDirectories(work.resolve("containerd-agent"));
         String id = "jute-agent-" + ProcessHandle.current().pid();
-        try (ScratchContainerd containerd = ScratchContainerd.start(dir, "juteimage")) {
+        try (ContainerdProcess containerd = ContainerdProcess.start(dir, "juteimage")) {
             containerd.ctr("image", "import", image.archive().toString()).check();
             List<String> command = new ArrayList<>(containerd.ctrCommand());
             command.addAll(runCommand(List.of("run", "--rm", "--privileged", "--mount",
