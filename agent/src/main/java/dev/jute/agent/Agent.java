@@ -1,7 +1,9 @@
 package dev.jute.agent;
 
+import dev.jute.agent.admin.AdminServer;
 import dev.jute.agent.bgp.BgpService;
 import dev.jute.agent.policy.PolicyAgent;
+import dev.jute.agent.service.ServiceAgent;
 import dev.jute.agent.health.AgentMetrics;
 import dev.jute.agent.health.HealthServer;
 import dev.jute.agent.k8s.ClusterCache;
@@ -23,7 +25,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -45,6 +50,10 @@ public final class Agent implements AutoCloseable {
     private volatile BgpService bgp;
     /** NetworkPolicy enforcement, else null (--no-policy, or no BPF filesystem). */
     private volatile PolicyAgent policy;
+    /** Service NAT (Kubernetes mode), else null. */
+    private volatile ServiceAgent services;
+    /** The socket of {@code jute bgp|policy ...}. */
+    private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** The Kubernetes side; all null in static mode, {@code routes} null unless routing is direct. */
@@ -105,6 +114,8 @@ public final class Agent implements AutoCloseable {
         CniServer server = null;
         BgpService bgp = null;
         PolicyAgent policy = null;
+        ServiceAgent services = null;
+        AdminServer admin = null;
         try {
             enableIpv6Forwarding(pools);
             PodNetworks pods = new PodNetworks(ipam, new PtpPodWiring(), config.mtu());
@@ -125,24 +136,39 @@ public final class Agent implements AutoCloseable {
                     "allocated", ipam.allocations().size());
             kubernetes = startRouting(config, kubernetes);
             bgp = config.routing() == RoutingMode.BGP
-                    ? BgpService.start(config.bgp(), cidrs, config.stateDir(), config.socket(), kubernetes.cluster(), config.nodeName())
+                    ? BgpService.start(config.bgp(), cidrs, config.stateDir(), kubernetes.cluster(), config.nodeName())
                     : null;
+            // LoadBalancer addresses are not announced over BGP yet (see LoadBalancerAnnouncer).
+            services = ServiceAgent.start(config.services(), config.policy().pinDirectory(), config.nodeName(),
+                    kubernetes.cluster(), kubernetes.client(), null).orElse(null);
+            admin = startAdmin(config, bgp, policy);
             HealthServer health = null;
             if (config.healthListen() != null) {
                 Kubernetes k = kubernetes;
                 AgentMetrics agentMetrics = new AgentMetrics(metrics, ipam, k.cluster(), k.routes());
                 PolicyAgent p = policy;
+                ServiceAgent s = services;
                 health = HealthServer.start(config.healthListen(), () -> liveness(k),
-                        () -> p == null ? readiness(k) : concat(readiness(k), p.readinessProblems()),
-                        () -> p == null ? agentMetrics.scrape() : agentMetrics.scrape() + policyMetrics(p));
+                        () -> concat(p == null ? readiness(k) : concat(readiness(k), p.readinessProblems()),
+                                s == null ? List.of() : s.readinessProblems()),
+                        () -> (p == null ? agentMetrics.scrape() : agentMetrics.scrape() + policyMetrics(p))
+                              + (s == null ? "" : serviceMetrics(s)));
             }
             Agent agent = new Agent(config, ipam, metrics, server, kubernetes, health);
             agent.bgp = bgp;
             agent.policy = policy;
+            agent.services = services;
+            agent.admin = admin;
             return agent;
         } catch (IOException | RuntimeException e) {
+            if (admin != null) {
+                admin.close();
+            }
             if (bgp != null) {
                 bgp.close();
+            }
+            if (services != null) {
+                services.close();
             }
             if (policy != null) {
                 policy.close();
@@ -154,6 +180,18 @@ public final class Agent implements AutoCloseable {
             ipam.close();
             throw e;
         }
+    }
+
+    /** One root-only admin socket for every CLI command of the capabilities that are on. */
+    private static AdminServer startAdmin(AgentConfig config, BgpService bgp, PolicyAgent policy) throws IOException {
+        Map<String, Function<Map<String, Object>, Map<String, Object>>> commands = new HashMap<>();
+        if (bgp != null) {
+            commands.putAll(bgp.adminCommands());
+        }
+        if (policy != null) {
+            commands.putAll(policy.adminCommands());
+        }
+        return AdminServer.start(config.bgp().adminSocket(config.socket()), commands);
     }
 
     private static Kubernetes startRouting(AgentConfig config, Kubernetes kubernetes) {
@@ -214,6 +252,12 @@ public final class Agent implements AutoCloseable {
         return text.toString();
     }
 
+    private static String serviceMetrics(ServiceAgent services) {
+        dev.jute.agent.health.PrometheusText text = new dev.jute.agent.health.PrometheusText();
+        services.writeMetrics(text);
+        return text.toString();
+    }
+
     public void awaitShutdown() throws InterruptedException {
         stopped.await();
     }
@@ -223,8 +267,14 @@ public final class Agent implements AutoCloseable {
         if (bgp != null) {
             bgp.close(); // graceful: peers keep our routes, the kernel keeps theirs
         }
+        if (admin != null) {
+            admin.close();
+        }
         if (health != null) {
             health.close();
+        }
+        if (services != null) {
+            services.close(); // pinned maps and the uplink program keep translating
         }
         kubernetes.close();
         cniServer.close();

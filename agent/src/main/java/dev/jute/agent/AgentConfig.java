@@ -2,6 +2,7 @@ package dev.jute.agent;
 
 import dev.jute.agent.bgp.BgpOptions;
 import dev.jute.agent.policy.PolicyOptions;
+import dev.jute.agent.service.ServiceOptions;
 import dev.jute.agent.k8s.RoutingMode;
 
 import java.net.InetSocketAddress;
@@ -27,11 +28,12 @@ import java.util.List;
  * @param healthListen where /healthz, /readyz and /metrics are served, or null for nowhere
  * @param bgp         BGP settings, used with {@code --routing bgp} (also in static mode)
  * @param policy      NetworkPolicy enforcement settings
+ * @param services    Service NAT settings (Kubernetes mode)
  */
 public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, Path stateDir, int mtu,
                           int cniWorkers, boolean debug, KubernetesMode kubernetes, Path kubeconfig,
                           RoutingMode routing, InetSocketAddress healthListen, BgpOptions bgp,
-                          PolicyOptions policy) {
+                          PolicyOptions policy, ServiceOptions services) {
 
     /** Where the node's pod CIDRs and the rest of the cluster come from. */
     public enum KubernetesMode {
@@ -65,7 +67,8 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
               --debug              verbose logs
             """
             + BgpOptions.USAGE
-            + PolicyOptions.USAGE;
+            + PolicyOptions.USAGE
+            + ServiceOptions.USAGE;
 
     public static AgentConfig parse(List<String> args) {
         String nodeName = null;
@@ -80,6 +83,7 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
         InetSocketAddress healthListen = null;
         BgpOptions.Parser bgp = new BgpOptions.Parser();
         PolicyOptions.Parser policy = new PolicyOptions.Parser();
+        ServiceOptions.Parser services = new ServiceOptions.Parser();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -97,6 +101,9 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
                     int used = bgp.accept(args, i);
                     if (used == 0) {
                         used = policy.accept(args, i);
+                    }
+                    if (used == 0) {
+                        used = services.accept(args, i);
                     }
                     if (used == 0) {
                         throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
@@ -127,7 +134,7 @@ public record AgentConfig(String nodeName, List<String> podCidrs, Path socket, P
             nodeName = System.getenv().getOrDefault("NODE_NAME", hostName());
         }
         return new AgentConfig(nodeName, List.copyOf(cidrs), socket, stateDir, mtu, workers, debug, mode, kubeconfig,
-                routing, healthListen, bgp.build(), policy.build());
+                routing, healthListen, bgp.build(), policy.build(), services.build());
     }
 
     private static InetSocketAddress hostPort(String value, String option) {

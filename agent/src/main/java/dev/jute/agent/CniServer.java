@@ -5,26 +5,20 @@ import dev.jute.cni.AgentProtocol.Request;
 import dev.jute.cni.AgentProtocol.Response;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
- * The agent's end of the jute-cni socket. Only root may connect: the socket lives in a 0700
- * directory, is itself 0600, and every peer's credentials are checked (SO_PEERCRED). Requests are
+ * The agent's end of the jute-cni socket, a {@link RootOnlySocket}. Requests are
  * served concurrently by platform threads, because serving them enters network namespaces, which is
  * per OS thread and forbidden on virtual threads.
  */
@@ -38,30 +32,18 @@ public final class CniServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final ExecutorService workers;
     private final Thread acceptor;
-    private final String allowedUser;
 
     private CniServer(Path socketPath, CniRequestHandler handler, ServerSocketChannel server, int workerCount) {
         this.socketPath = socketPath;
         this.handler = handler;
         this.server = server;
-        this.allowedUser = System.getProperty("user.name");
         this.workers = Executors.newFixedThreadPool(workerCount, Thread.ofPlatform().name("cni-worker-", 0).daemon().factory());
         this.acceptor = Thread.ofPlatform().name("cni-acceptor").daemon().unstarted(this::acceptLoop);
     }
 
     /** Binds the socket (replacing a stale one left by a crashed agent) and starts serving. */
     public static CniServer start(Path socketPath, CniRequestHandler handler, int workerCount) throws IOException {
-        Path dir = socketPath.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) {
-            // Our own directory: nobody else gets in. An existing one (perhaps shared) is left as it is;
-            // the socket's mode and the peer check still keep others out.
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        }
-        Files.deleteIfExists(socketPath);
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socketPath), 128);
-        Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+        ServerSocketChannel server = RootOnlySocket.bind(socketPath, 128);
         CniServer cniServer = new CniServer(socketPath, handler, server, workerCount);
         cniServer.acceptor.start();
         return cniServer;
@@ -89,10 +71,9 @@ public final class CniServer implements AutoCloseable {
 
     private void serve(SocketChannel client) {
         try (client) {
-            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            String user = peer.user().getName();
-            if (!user.equals("root") && !user.equals(allowedUser)) {
-                LOG.warn("refused CNI client", "user", user);
+            String refused = RootOnlySocket.refusedPeer(client);
+            if (refused != null) {
+                LOG.warn("refused CNI client", "user", refused);
                 return;
             }
             Request request = AgentProtocol.readRequest(client, IO_TIMEOUT);

@@ -12,6 +12,7 @@ public final class Main {
               install-cni   install jute-cni and its conflist on this node (jute install-cni --help)
               bgp           BGP sessions and routes of the running agent (jute bgp --help)
               policy        explain NetworkPolicy verdicts, show drops (jute policy --help)
+              service       Service frontends and backends as programmed in the kernel (jute service --help)
               version       print Jute's version
             """;
 
@@ -30,6 +31,7 @@ public final class Main {
                 case "install-cni" -> CniInstaller.run(rest);
                 case "bgp" -> System.exit(dev.jute.agent.bgp.BgpCli.run(rest, System.out, System.err));
                 case "policy" -> System.exit(dev.jute.agent.policy.PolicyCli.run(rest, System.out, System.err));
+                case "service" -> System.exit(dev.jute.agent.service.ServiceCli.run(rest, System.out, System.err));
                 case "version" -> System.out.println("jute " + version());
                 default -> {
                     System.err.print(USAGE);

@@ -15,7 +15,7 @@ public final class Main {
                    cluster up|down|status [options]  an in-box cluster (see: cluster)
                    kubectl [--cluster NAME] ARGS     kubectl against an in-box cluster
                    conformance netpol DIR [--phase setup]  NetworkPolicy truth-table cases on fresh clusters
-                   bench [cni] [rounds] | bench bgp [prefixes] | bench policy
+                   bench [cni] [rounds] | bench bgp [prefixes] | bench policy | bench service
             """;
 
     private Main() {
@@ -54,12 +54,16 @@ public final class Main {
             PolicyBenchmark.main(new String[0]);
             return;
         }
+        if (which.equals("service")) {
+            dev.jute.inbox.cluster.ServiceBenchmark.main(new String[0]);
+            return;
+        }
         if (which.equals("bgp")) {
             BgpBenchmark.main(args.subList(1, args.size()).toArray(String[]::new));
             return;
         }
         if (!which.equals("cni")) {
-            System.err.println("unknown benchmark " + which + " (available: cni, bgp, policy)");
+            System.err.println("unknown benchmark " + which + " (available: cni, bgp, policy, service)");
             System.exit(2);
         }
         CniBenchmark.main(args.size() > 1 ? new String[] {args.get(1)} : new String[0]);

@@ -1,12 +1,11 @@
-package dev.jute.agent.bgp;
+package dev.jute.agent.admin;
 
 import dev.jute.agent.Log;
+import dev.jute.agent.RootOnlySocket;
 import dev.jute.cni.Json;
 import dev.jute.cni.JsonException;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -14,14 +13,12 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.function.Function;
 
-import jdk.net.ExtendedSocketOptions;
 
 /**
- * The agent's admin endpoint for {@code jute bgp ...}: a unix socket that only root (or the agent's own
+ * The agent's admin endpoint for {@code jute bgp ...} and {@code jute policy ...}: a unix socket that only root (or the agent's own
  * user) may use, like the CNI socket. Protocol, one exchange per connection: the client writes one JSON
  * object {@code {"command":"bgp-peers"}} and shuts its output down; the agent answers one JSON object
  * (the command's result, or {@code {"error":"..."}}) and closes. Requests are rare and small; each is
@@ -36,7 +33,6 @@ public final class AdminServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Map<String, Function<Map<String, Object>, Map<String, Object>>> commands;
     private final Thread acceptor;
-    private final String allowedUser = System.getProperty("user.name");
 
     private AdminServer(Path path, ServerSocketChannel server, Map<String, Function<Map<String, Object>, Map<String, Object>>> commands) {
         this.path = path;
@@ -45,23 +41,9 @@ public final class AdminServer implements AutoCloseable {
         this.acceptor = Thread.ofPlatform().name("admin-server").daemon().unstarted(this::serve);
     }
 
-    /** Serves the BGP commands of {@code routing} on {@code path}. */
-    public static AdminServer start(Path path, BgpRouting routing) throws IOException {
-        return start(path, Map.of(
-                "bgp-peers", request -> BgpStatusReport.peers(routing),
-                "bgp-routes", request -> BgpStatusReport.routes(routing)));
-    }
-
-    static AdminServer start(Path path, Map<String, Function<Map<String, Object>, Map<String, Object>>> commands) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        }
-        Files.deleteIfExists(path);
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path), 16);
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+    /** Serves {@code commands} (by the request's {@code "command"} field) on {@code path}. */
+    public static AdminServer start(Path path, Map<String, Function<Map<String, Object>, Map<String, Object>>> commands) throws IOException {
+        ServerSocketChannel server = RootOnlySocket.bind(path, 16);
         AdminServer admin = new AdminServer(path, server, commands);
         admin.acceptor.start();
         LOG.info("admin endpoint", "socket", path);
@@ -86,9 +68,9 @@ public final class AdminServer implements AutoCloseable {
 
     private void exchange(SocketChannel channel) {
         try (SocketChannel client = channel) {
-            String user = client.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
-            if (!user.equals("root") && !user.equals(allowedUser)) {
-                LOG.warn("refused admin client", "user", user);
+            String refused = RootOnlySocket.refusedPeer(client);
+            if (refused != null) {
+                LOG.warn("refused admin client", "user", refused);
                 return;
             }
             String reply = Json.write(answer(read(client)));

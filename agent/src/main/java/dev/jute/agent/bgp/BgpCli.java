@@ -1,6 +1,7 @@
 package dev.jute.agent.bgp;
 
 import dev.jute.bgp.Prefix;
+import dev.jute.agent.admin.AdminClient;
 import dev.jute.cni.Json;
 import dev.jute.cni.JsonException;
 
@@ -95,15 +96,6 @@ public final class BgpCli {
 
     /** One admin exchange: the request object out, the answer object back. */
     public static Map<String, Object> ask(Path socket, String command) throws IOException, JsonException {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            ByteBuffer request = ByteBuffer.wrap(Json.write(Map.of("command", command)).getBytes(StandardCharsets.UTF_8));
-            while (request.hasRemaining()) {
-                channel.write(request);
-            }
-            channel.shutdownOutput();
-            byte[] reply = Channels.newInputStream(channel).readAllBytes();
-            return Json.parseObject(new String(reply, StandardCharsets.UTF_8));
-        }
+        return AdminClient.ask(socket, Map.of("command", command));
     }
 }

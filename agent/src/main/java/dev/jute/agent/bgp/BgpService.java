@@ -9,9 +9,11 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * What the agent starts for {@code --routing bgp}: {@link BgpRouting} plus the admin endpoint of
+ * What the agent starts for {@code --routing bgp}: {@link BgpRouting}, the admin commands of
  * {@code jute bgp ...}, and in Kubernetes mode the node mesh fed from the Node objects.
  */
 public final class BgpService implements AutoCloseable {
@@ -19,31 +21,22 @@ public final class BgpService implements AutoCloseable {
     private static final Log LOG = Log.of("bgp");
 
     private final BgpRouting routing;
-    private final AdminServer admin;
 
-    private BgpService(BgpRouting routing, AdminServer admin) {
+    private BgpService(BgpRouting routing) {
         this.routing = routing;
-        this.admin = admin;
     }
 
     /**
      * @param cluster  the informer cache in Kubernetes mode (mesh peers = the other nodes' InternalIPs, and
      *                 this node's own InternalIPs when no {@code --node-ip} was given), or null in static mode
      */
-    public static BgpService start(BgpOptions options, List<String> podCidrs, Path stateDir, Path cniSocket,
+    public static BgpService start(BgpOptions options, List<String> podCidrs, Path stateDir,
                                    ClusterCache cluster, String nodeName) throws IOException {
         if (cluster != null && options.nodeIps().isEmpty()) {
             List<InetAddress> own = cluster.node(nodeName).map(NodeInfo::of).map(NodeInfo::internalIps).orElse(List.of());
             options = options.withNodeIps(firstPerFamily(own));
         }
         BgpRouting routing = BgpRouting.start(options, podCidrs, stateDir);
-        AdminServer admin;
-        try {
-            admin = AdminServer.start(options.adminSocket(cniSocket), routing);
-        } catch (IOException | RuntimeException e) {
-            routing.close();
-            throw e;
-        }
         if (cluster != null && options.mesh()) {
             // Sessions run over the family the speaker listens on: IPv4 when the node has an IPv4 address.
             boolean ipv4 = options.nodeIpv4().isPresent();
@@ -56,7 +49,7 @@ public final class BgpService implements AutoCloseable {
             sync.run();
             LOG.info("node mesh follows the cluster's Node objects");
         }
-        return new BgpService(routing, admin);
+        return new BgpService(routing);
     }
 
     private static List<InetAddress> otherNodes(ClusterCache cluster, String self, boolean ipv4) {
@@ -81,10 +74,16 @@ public final class BgpService implements AutoCloseable {
         return routing;
     }
 
+    /** The admin socket commands {@code jute bgp peers|routes} uses. */
+    public Map<String, Function<Map<String, Object>, Map<String, Object>>> adminCommands() {
+        return Map.of(
+                "bgp-peers", request -> BgpStatusReport.peers(routing),
+                "bgp-routes", request -> BgpStatusReport.routes(routing));
+    }
+
     /** Graceful: peers keep our routes, the kernel keeps theirs (see {@link BgpRouting#close()}). */
     @Override
     public void close() {
-        admin.close();
         routing.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.jute.agent.policy;
 
+import dev.jute.agent.admin.AdminClient;
 import dev.jute.cni.Json;
 import dev.jute.cni.JsonException;
 
@@ -20,7 +21,7 @@ import java.util.Map;
 
 /**
  * {@code jute policy explain|drops}: asks the running agent through its admin socket (the protocol of
- * {@code dev.jute.agent.bgp.AdminServer}: one JSON object each way per connection).
+ * {@code dev.jute.agent.admin.AdminServer}: one JSON object each way per connection).
  */
 public final class PolicyCli {
 
@@ -132,15 +133,6 @@ public final class PolicyCli {
     }
 
     static Map<String, Object> ask(Path socket, Map<String, Object> request) throws IOException, JsonException {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            ByteBuffer out = ByteBuffer.wrap(Json.write(request).getBytes(StandardCharsets.UTF_8));
-            while (out.hasRemaining()) {
-                channel.write(out);
-            }
-            channel.shutdownOutput();
-            byte[] reply = Channels.newInputStream(channel).readAllBytes();
-            return Json.parseObject(new String(reply, StandardCharsets.UTF_8));
-        }
+        return AdminClient.ask(socket, request);
     }
 }

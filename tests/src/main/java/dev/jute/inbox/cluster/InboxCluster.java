@@ -97,6 +97,9 @@ public final class InboxCluster implements AutoCloseable {
         for (NodeAgent agent : agents.values()) {
             agent.awaitServing(Duration.ofSeconds(60));
         }
+        // Without BGP to the outside, the segment (the "external" side) reaches LoadBalancer
+        // addresses through the first node, like a static route on a router in front of the cluster.
+        network.segment().exec("ip", "route", "replace", NodeAgent.LB_POOL, "via", network.machines().getFirst().ipv4()).check();
         for (ClusterNetwork.Machine machine : network.machines()) {
             kubelets.put(machine.name(), new Kubelet(machine.name(), machine.ipv4(), machine.netns(),
                     agents.get(machine.name()).socket(), names, client));
@@ -125,6 +128,36 @@ public final class InboxCluster implements AutoCloseable {
 
     public KubernetesClient client() {
         return client;
+    }
+
+    /**
+     * A namespace outside the cluster on its L2 segment (the bridge's, 172.18.0.1): a client of
+     * NodePorts and LoadBalancer addresses, as a machine next to the nodes would be.
+     */
+    public Path externalNetns() {
+        return network.segment().path();
+    }
+
+    /** The address of the segment side, i.e. what a node sees as the external client's address. */
+    public String externalAddress() {
+        return ClusterNetwork.BRIDGE_IPV4;
+    }
+
+    /** A node's InternalIP (IPv4). */
+    public String nodeAddress(String node) {
+        return network.machines().stream().filter(m -> m.name().equals(node)).map(ClusterNetwork.Machine::ipv4)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("no node " + node));
+    }
+
+    /** A node's network namespace. */
+    public Path nodeNetns(String node) {
+        return network.machines().stream().filter(m -> m.name().equals(node)).map(m -> m.netns().path())
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("no node " + node));
+    }
+
+    /** Where a node's agent pins its BPF maps (for {@code jute service list --bpf-pin-dir}). */
+    public Path bpfPinDir(String node) {
+        return names.bpfDir().resolve(node);
     }
 
     public Duration startup() {

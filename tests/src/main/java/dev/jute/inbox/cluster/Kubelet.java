@@ -149,7 +149,8 @@ final class Kubelet implements AutoCloseable {
         List<PodServers.Port> ports = new ArrayList<>();
         for (Container container : pod.getSpec().getContainers()) {
             for (ContainerPort port : container.getPorts() == null ? List.<ContainerPort>of() : container.getPorts()) {
-                ports.add(new PodServers.Port(port.getContainerPort(), port.getProtocol() == null ? "TCP" : port.getProtocol()));
+                ports.add(new PodServers.Port(port.getContainerPort(), port.getProtocol() == null ? "TCP" : port.getProtocol(),
+                        port.getName() != null && port.getName().startsWith(PodServers.ECHO_PEER_PREFIX)));
             }
         }
         return ports;

@@ -23,6 +23,8 @@ final class NodeAgent implements AutoCloseable {
 
     static final int HEALTH_PORT = 9765;
     static final String HEALTH_LISTEN = "127.0.0.1:" + HEALTH_PORT;
+    /** LoadBalancer addresses the agents hand out (the lexicographically first Ready node writes them). */
+    static final String LB_POOL = "172.18.255.0/24";
 
     private final String node;
     private final Path netns;
@@ -49,7 +51,7 @@ final class NodeAgent implements AutoCloseable {
                     "-jar", JuteArtifacts.agentJar().toString(),
                     "agent", "--node-name", node, "--kubeconfig", kubeconfig.toString(), "--routing", "direct",
                     "--socket", socket.toString(), "--state-dir", nodeDir.resolve("state").toString(),
-                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString());
+                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString(), "--lb-pool", LB_POOL);
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             return new NodeAgent(node, netns.path(), process, log, socket);

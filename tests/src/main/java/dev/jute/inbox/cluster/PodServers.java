@@ -25,8 +25,14 @@ import java.util.List;
  */
 final class PodServers implements AutoCloseable {
 
-    /** One declared port. */
-    record Port(int port, String protocol) {
+    /** Container ports whose name starts with this answer with the client's address too (Service tests: was it kept?). */
+    static final String ECHO_PEER_PREFIX = "peer";
+
+    /** One declared port; {@code echoPeer}: a TCP answer adds " from <client address>". */
+    record Port(int port, String protocol, boolean echoPeer) {
+        Port(int port, String protocol) {
+            this(port, protocol, false);
+        }
     }
 
     private final List<Closeable> sockets = new ArrayList<>();
@@ -41,7 +47,7 @@ final class PodServers implements AutoCloseable {
         try {
             for (Port port : ports) {
                 switch (port.protocol()) {
-                    case "TCP" -> servers.tcp(netns, port.port(), reply);
+                    case "TCP" -> servers.tcp(netns, port.port(), reply, port.echoPeer());
                     case "UDP" -> servers.udp(netns, port.port(), reply);
                     case "SCTP" -> {
                         if (NetnsSockets.sctpAvailable()) {
@@ -64,7 +70,7 @@ final class PodServers implements AutoCloseable {
         return skipped;
     }
 
-    private void tcp(Path netns, int port, byte[] reply) throws Exception {
+    private void tcp(Path netns, int port, byte[] reply, boolean echoPeer) throws Exception {
         ServerSocketChannel server = NetnsSockets.in(netns, () -> {
             ServerSocketChannel channel = ServerSocketChannel.open();
             channel.bind(new InetSocketAddress(port), 256);
@@ -77,7 +83,13 @@ final class PodServers implements AutoCloseable {
                     SocketChannel client = server.accept();
                     Thread.ofVirtual().start(() -> {
                         try (client) {
-                            client.write(ByteBuffer.wrap(reply));
+                            byte[] answer = reply;
+                            if (echoPeer && client.getRemoteAddress() instanceof InetSocketAddress peer) {
+                                String text = new String(reply, StandardCharsets.UTF_8).strip() + " from "
+                                              + peer.getAddress().getHostAddress() + "\n";
+                                answer = text.getBytes(StandardCharsets.UTF_8);
+                            }
+                            client.write(ByteBuffer.wrap(answer));
                         } catch (IOException ignored) {
                             // The prober may give up early; its verdict does not depend on us.
                         }

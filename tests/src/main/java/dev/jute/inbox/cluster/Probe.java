@@ -75,8 +75,8 @@ public final class Probe {
                     try {
                         channel.write(ByteBuffer.wrap("probe".getBytes(StandardCharsets.UTF_8)));
                     } catch (IOException e) {
-                        // ICMP port unreachable from an earlier attempt surfaces here.
-                        return Result.failed(e.getMessage());
+                        // ICMP port unreachable from an earlier attempt surfaces here (without a message).
+                        return Result.failed(describe(e));
                     }
                     long wait = Math.max(1, Math.min(slice, (deadline - System.nanoTime()) / 1_000_000));
                     if (selector.select(wait) > 0) {
@@ -87,13 +87,20 @@ public final class Probe {
                                 return Result.ok(StandardCharsets.UTF_8.decode(buffer).toString().strip());
                             }
                         } catch (IOException e) {
-                            return Result.failed(e.getMessage());
+                            return Result.failed(describe(e));
                         }
                     }
                 }
                 return Result.failed("no reply");
             }
         }
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.net.PortUnreachableException) {
+            return "port unreachable" + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static Result sctp(Path netns, InetAddress to, int port, Duration timeout) throws Exception {

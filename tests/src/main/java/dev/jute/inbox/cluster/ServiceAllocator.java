@@ -92,6 +92,16 @@ final class ServiceAllocator {
                 requestedPorts.add(nodePort);
             }
         }
+        boolean wantsHealthCheck = type.equals("LoadBalancer") && "Local".equals(spec.path("externalTrafficPolicy").asText(""));
+        int requestedHealthCheck = wantsHealthCheck ? spec.path("healthCheckNodePort").asInt(0) : 0;
+        if (requestedHealthCheck != 0) {
+            String owner = nodePortOwner.get(requestedHealthCheck);
+            if ((owner != null && !owner.equals(key)) || requestedPorts.contains(requestedHealthCheck)) {
+                throw new Rejected("Service \"" + name + "\" is invalid: spec.healthCheckNodePort: Invalid value: "
+                                   + requestedHealthCheck + ": provided port is already allocated");
+            }
+            requestedPorts.add(requestedHealthCheck);
+        }
         // Cluster IP: keep, take the requested one, or allocate.
         if (requestedIp.equals("None")) {
             release(clusterIpOwner, key);
@@ -121,6 +131,16 @@ final class ServiceAllocator {
             }
             nodePortOwner.put(nodePort, key);
             stillHeld.add(nodePort);
+        }
+        // externalTrafficPolicy Local LoadBalancers get a health check node port, as on a real API server.
+        if (wantsHealthCheck) {
+            int healthCheck = requestedHealthCheck != 0 ? requestedHealthCheck
+                    : reusable.isEmpty() ? nextFreeNodePort() : reusable.removeFirst();
+            spec.put("healthCheckNodePort", healthCheck);
+            nodePortOwner.put(healthCheck, key);
+            stillHeld.add(healthCheck);
+        } else {
+            spec.remove("healthCheckNodePort");
         }
         for (int port : heldPorts) {
             if (!stillHeld.contains(port)) {

@@ -1,0 +1,332 @@
+package dev.jute.agent.service;
+
+import dev.jute.agent.Log;
+import dev.jute.agent.health.PrometheusText;
+import dev.jute.agent.k8s.ClusterCache;
+import dev.jute.agent.k8s.NodeInfo;
+import dev.jute.dataplane.Address;
+import dev.jute.dataplane.LibC;
+import dev.jute.dataplane.Link;
+import dev.jute.dataplane.NetlinkSocket;
+import dev.jute.dataplane.RouteNetlink;
+import dev.jute.dataplane.Sysctl;
+import dev.jute.dataplane.bpf.BpfFilesystem;
+import dev.jute.dataplane.bpf.ServiceDataplane;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Services as one capability of the agent (the kube-proxy replacement): compiles Services and
+ * EndpointSlices into frontends ({@link ServiceCompiler}), writes the difference into the pinned maps
+ * ({@link ServiceSyncer}), puts {@code from_netdev} on the node's uplink for NodePort and
+ * LoadBalancer traffic, hands out LoadBalancer addresses from {@code --lb-pool} when this node leads,
+ * serves {@code healthCheckNodePort}s and tells the {@link LoadBalancerAnnouncer} which LoadBalancer
+ * addresses exist. ClusterIP traffic of pods is translated by {@code from_pod}, which NetworkPolicy
+ * puts on every pod link, so pods reach Services only where the policy dataplane runs.
+ *
+ * <p>Nothing is written before the informers have synced: a partial view would delete the frontends
+ * a restarted agent adopted from the pins.
+ */
+public final class ServiceAgent implements AutoCloseable {
+
+    private static final Log LOG = Log.of("service");
+    static final Path NODE_BPF_FILESYSTEM = Path.of("/sys/fs/bpf");
+
+    private final String nodeName;
+    private final ServiceOptions options;
+    private final ClusterCache cluster;
+    private final KubernetesClient client;
+    private final LoadBalancerAnnouncer announcer;
+    private final ServiceDataplane dataplane;
+    private final NetlinkSocket netlinkSocket;
+    private final ServiceSyncer syncer;
+    private final HealthCheckServers healthChecks = new HealthCheckServers();
+    private final CoalescingLoop loop;
+    private final AtomicLong passes = new AtomicLong();
+    private final AtomicLong statusWrites = new AtomicLong();
+    private volatile boolean converged;
+    private volatile int uplinkIndex;
+    private volatile List<String> problems = List.of();
+    private Set<InetAddress> announced = Set.of();
+
+    private ServiceAgent(String nodeName, ServiceOptions options, ClusterCache cluster, KubernetesClient client,
+                         LoadBalancerAnnouncer announcer, ServiceDataplane dataplane, NetlinkSocket netlinkSocket) {
+        this.nodeName = nodeName;
+        this.options = options;
+        this.cluster = cluster;
+        this.client = client;
+        this.announcer = announcer;
+        this.dataplane = dataplane;
+        this.netlinkSocket = netlinkSocket;
+        this.syncer = new ServiceSyncer(dataplane.maps());
+        this.loop = new CoalescingLoop("service-sync", this::pass);
+    }
+
+    /**
+     * Starts Service NAT, or returns empty when it is off: {@code --no-services}, static mode (no
+     * Services without an API), or no usable BPF dataplane (logged; an error when {@code --lb-pool} or
+     * {@code --uplink} asked for it explicitly).
+     *
+     * @param pinDirectory the policy's {@code --bpf-pin-dir}, or null for {@code /sys/fs/bpf/jute/<node>}
+     */
+    public static Optional<ServiceAgent> start(ServiceOptions options, Path pinDirectory, String nodeName,
+                                               ClusterCache cluster, KubernetesClient client,
+                                               LoadBalancerAnnouncer announcer) {
+        if (options.disabled()) {
+            LOG.info("Services are not implemented by Jute on this node (--no-services)");
+            return Optional.empty();
+        }
+        if (cluster == null) {
+            return Optional.empty();
+        }
+        Optional<String> unavailable = ServiceDataplane.unavailableReason();
+        Path pins = pinDirectory != null ? pinDirectory : NODE_BPF_FILESYSTEM.resolve("jute").resolve(nodeName);
+        if (unavailable.isEmpty() && pinDirectory == null && !BpfFilesystem.isBpfFilesystem(NODE_BPF_FILESYSTEM)) {
+            unavailable = Optional.of(NODE_BPF_FILESYSTEM + " is not a BPF filesystem; give --bpf-pin-dir on one");
+        }
+        if (unavailable.isPresent()) {
+            if (options.lbPool() != null || options.uplink() != null) {
+                throw new IllegalStateException("cannot implement Services: " + unavailable.get());
+            }
+            LOG.warn("Services are NOT implemented on this node", "reason", unavailable.get());
+            return Optional.empty();
+        }
+        ServiceDataplane dataplane = ServiceDataplane.open(pins);
+        NetlinkSocket socket = null;
+        try {
+            socket = NetlinkSocket.open();
+            ServiceAgent agent = new ServiceAgent(nodeName, options, cluster, client,
+                    announcer == null ? LoadBalancerAnnouncer.NONE : announcer, dataplane, socket);
+            agent.attachUplink();
+            cluster.onChange(agent.loop::trigger);
+            agent.loop.start();
+            LOG.info("Service NAT on", "pins", pins, "lb_pool", options.lbPool() == null ? "none" : options.lbPool().cidr(),
+                    "uplink_ifindex", agent.uplinkIndex);
+            return Optional.of(agent);
+        } catch (RuntimeException e) {
+            if (socket != null) {
+                socket.close();
+            }
+            dataplane.close();
+            throw e;
+        }
+    }
+
+    /** The node's InternalIPs, from its Node object (what NodePorts listen on). */
+    private List<InetAddress> nodeAddresses() {
+        return cluster.node(nodeName).map(NodeInfo::of).map(NodeInfo::internalIps).orElse(List.of());
+    }
+
+    /**
+     * Puts from_netdev on the uplink and tells the programs the node addresses Cluster-policy
+     * connections are masqueraded to. Idempotent; retried by every pass until it succeeds (the Node
+     * may not list its addresses yet).
+     */
+    private void attachUplink() {
+        List<InetAddress> addresses = nodeAddresses();
+        Inet4Address v4 = addresses.stream().filter(a -> a instanceof Inet4Address).map(a -> (Inet4Address) a).findFirst().orElse(null);
+        Inet6Address v6 = addresses.stream().filter(a -> a instanceof Inet6Address).map(a -> (Inet6Address) a).findFirst().orElse(null);
+        RouteNetlink netlink = new RouteNetlink(netlinkSocket);
+        int index;
+        if (options.uplink() != null) {
+            index = netlink.link(options.uplink()).map(Link::index)
+                    .orElseThrow(() -> new IllegalStateException("--uplink " + options.uplink() + ": no such interface"));
+        } else {
+            index = uplinkHolding(netlink, addresses);
+            if (index == 0) {
+                LOG.warn("no interface holds the node's InternalIP yet; NodePort and LoadBalancer wait", "addresses", addresses);
+                return;
+            }
+        }
+        dataplane.maps().setNodeAddresses(v4, v6);
+        acceptLocalSources();
+        dataplane.attachUplink(index);
+        uplinkIndex = index;
+    }
+
+    /**
+     * The kernel drops as martians packets that arrive with one of the node's own addresses as
+     * source, and Service NAT makes such packets on purpose: from_netdev masquerades Cluster-policy
+     * NodePort connections to the node address and turns replies of remote backends back into
+     * packets from the frontend, and from_pod turns a local backend's reply to a NodePort client into
+     * a packet from the node address. So the node accepts local sources on every interface ("all":
+     * pod veths come and go). Pods cannot abuse it: from_pod drops any pod packet whose source is not
+     * the pod's own address. Only in the agent's (the node's) namespace.
+     */
+    private static void acceptLocalSources() {
+        String key = "net.ipv4.conf.all.accept_local";
+        if (!"1".equals(Sysctl.read(key).strip())) {
+            Sysctl.write(key, "1");
+            LOG.info("the node accepts packets with its own source address (NodePort NAT)", "sysctl", key);
+        }
+    }
+
+    private static int uplinkHolding(RouteNetlink netlink, List<InetAddress> nodeAddresses) {
+        for (int family : new int[]{LibC.AF_INET, LibC.AF_INET6}) {
+            for (Address address : netlink.addresses(family)) {
+                InetAddress plain = address.address();
+                for (InetAddress node : nodeAddresses) {
+                    if (java.util.Arrays.equals(plain.getAddress(), node.getAddress())) {
+                        return address.interfaceIndex();
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** One convergence pass, on the loop's thread. */
+    private void pass() {
+        if (!cluster.synced()) {
+            return;
+        }
+        if (uplinkIndex == 0) {
+            attachUplink();
+        }
+        List<Service> services = cluster.services();
+        ServiceCompiler.Result result = ServiceCompiler.compile(services, cluster.endpointSlices(),
+                new ServiceCompiler.NodeContext(nodeName, nodeAddresses()));
+        if (!result.problems().equals(problems)) {
+            result.problems().forEach(p -> LOG.warn("Service skipped", "problem", p));
+            problems = result.problems();
+        }
+        long started = System.nanoTime();
+        ServiceSyncer.Delta delta = syncer.apply(result.frontends());
+        if (!delta.empty()) {
+            LOG.info("service frontends updated", "upserted", delta.upserted(), "deleted", delta.deleted(),
+                    "backends_gone", delta.backendsReset(), "connections_cut", delta.connectionsCut(),
+                    "frontends", syncer.frontends(), "ms", (System.nanoTime() - started) / 1_000_000);
+        }
+        healthChecks.reconcile(healthChecks(services, result));
+        if (options.lbPool() != null && leads()) {
+            writeLoadBalancerStatus(services);
+        }
+        announce(services);
+        passes.incrementAndGet();
+        converged = true;
+    }
+
+    /** The lexicographically first Ready node leads LoadBalancer IPAM (every agent agrees without a lock). */
+    private boolean leads() {
+        String leader = null;
+        for (Node node : cluster.nodes()) {
+            boolean ready = node.getStatus() != null && node.getStatus().getConditions() != null
+                            && node.getStatus().getConditions().stream()
+                                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+            String name = node.getMetadata().getName();
+            if (ready && (leader == null || name.compareTo(leader) < 0)) {
+                leader = name;
+            }
+        }
+        return nodeName.equals(leader);
+    }
+
+    private void writeLoadBalancerStatus(List<Service> services) {
+        Map<String, InetAddress> assignment = options.lbPool().assign(services);
+        for (Service service : services) {
+            InetAddress ip = assignment.get(ServiceCompiler.keyOf(service));
+            if (ip == null || LoadBalancerIpam.ingressIps(service).equals(List.of(ip))) {
+                continue;
+            }
+            Service updated = new ServiceBuilder(service).editOrNewStatus().withNewLoadBalancer()
+                    .withIngress(new LoadBalancerIngressBuilder().withIp(ip.getHostAddress()).build())
+                    .endLoadBalancer().endStatus().build();
+            try {
+                client.services().inNamespace(service.getMetadata().getNamespace()).resource(updated).updateStatus();
+                statusWrites.incrementAndGet();
+                LOG.info("LoadBalancer address assigned", "service", ServiceCompiler.keyOf(service), "ip", ip.getHostAddress());
+            } catch (KubernetesClientException e) {
+                // A conflict means a newer version is on its way through the informer: the next pass retries.
+                LOG.warn("cannot write a LoadBalancer status", "service", ServiceCompiler.keyOf(service), "code", e.getCode(),
+                        "error", e.getMessage());
+            }
+        }
+    }
+
+    private void announce(List<Service> services) {
+        Set<InetAddress> addresses = new LinkedHashSet<>();
+        for (Service service : services) {
+            if (service.getSpec() != null && "LoadBalancer".equals(service.getSpec().getType())) {
+                addresses.addAll(LoadBalancerIpam.ingressIps(service));
+            }
+        }
+        if (!addresses.equals(announced)) {
+            announcer.announce(Set.copyOf(addresses));
+            announced = Set.copyOf(addresses);
+        }
+    }
+
+    /** Health check ports of the externalTrafficPolicy Local Services, with their node-local endpoint counts. */
+    static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services, ServiceCompiler.Result result) {
+        // Per Service and address family (a dual-stack pod is one endpoint in each family's slice).
+        Map<String, Set<InetAddress>> localBackends = new HashMap<>();
+        for (CompiledFrontend frontend : result.frontends().values()) {
+            String family = frontend.key().address() instanceof Inet4Address ? "4" : "6";
+            frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
+                    .forEach(b -> localBackends.computeIfAbsent(frontend.service() + " " + family, k -> new HashSet<>())
+                            .add(b.address()));
+        }
+        Map<Integer, HealthCheckServers.Check> checks = new HashMap<>();
+        for (Service service : services) {
+            var spec = service.getSpec();
+            if (spec == null || !"Local".equals(spec.getExternalTrafficPolicy()) || spec.getHealthCheckNodePort() == null
+                || spec.getHealthCheckNodePort() <= 0) {
+                continue;
+            }
+            String key = ServiceCompiler.keyOf(service);
+            checks.put(spec.getHealthCheckNodePort(),
+                    new HealthCheckServers.Check(key, Math.max(localBackends.getOrDefault(key + " 4", Set.of()).size(),
+                            localBackends.getOrDefault(key + " 6", Set.of()).size())));
+        }
+        return checks;
+    }
+
+    /** Not ready until the maps hold the compiled cluster state once. */
+    public List<String> readinessProblems() {
+        return converged ? List.of() : List.of("Service frontends have not been programmed yet");
+    }
+
+    public void writeMetrics(PrometheusText text) {
+        text.family("jute_service_frontends", "gauge", "Service frontends programmed in the BPF maps.");
+        text.sample("jute_service_frontends", syncer.frontends());
+        text.family("jute_service_map_writes_total", "counter", "Frontends written or deleted in the Service maps.");
+        text.sample("jute_service_map_writes_total", syncer.writes());
+        text.family("jute_service_sync_passes_total", "counter", "Service convergence passes.");
+        text.sample("jute_service_sync_passes_total", passes.get());
+        text.family("jute_service_problems", "gauge", "Services (or ports) skipped because they cannot be programmed.");
+        text.sample("jute_service_problems", problems.size());
+        text.family("jute_service_lb_status_writes_total", "counter", "LoadBalancer statuses this node wrote as IPAM leader.");
+        text.sample("jute_service_lb_status_writes_total", statusWrites.get());
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+        healthChecks.close();
+        netlinkSocket.close();
+        // The uplink program and the pinned maps keep serving while no agent runs; the next one adopts them.
+        dataplane.close();
+    }
+
+    List<String> problems() {
+        return new ArrayList<>(problems);
+    }
+}
