@@ -80,7 +80,7 @@ public final class NetpolConformance {
         System.out.println("NetworkPolicy truth-table cases from " + dir + ": " + files.size() + " files, phase "
                            + (setupOnly ? "setup (probes before any policy)" : "all") + ", " + nodes + " nodes"
                            + (sctp ? "" : "; this kernel has no SCTP: SCTP cases are skipped"));
-        System.out.println("note: Service NAT does not exist yet: viaService probes go to the pod IP directly (README: equivalent).");
+        System.out.println("note: viaService probes go to the pod IP directly (the README of the cases calls it equivalent); policy after Service translation is tested by ServiceNatClusterTest.");
         int passed = 0;
         int failed = 0;
         int skipped = 0;
