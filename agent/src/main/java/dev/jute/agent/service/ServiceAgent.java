@@ -1,5 +1,7 @@
 package dev.jute.agent.service;
 
+import dev.jute.agent.CoalescingLoop;
+
 import dev.jute.agent.Log;
 import dev.jute.agent.health.PrometheusText;
 import dev.jute.agent.k8s.ClusterCache;
@@ -23,6 +25,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,7 +80,7 @@ public final class ServiceAgent implements AutoCloseable {
         this.dataplane = dataplane;
         this.netlinkSocket = netlinkSocket;
         this.syncer = new ServiceSyncer(dataplane.maps());
-        this.loop = new CoalescingLoop("service-sync", this::pass);
+        this.loop = new CoalescingLoop("service-sync", LOG, Duration.ofMillis(200), this::pass);
     }
 
     /**

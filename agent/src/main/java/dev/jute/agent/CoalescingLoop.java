@@ -1,6 +1,4 @@
-package dev.jute.agent.service;
-
-import dev.jute.agent.Log;
+package dev.jute.agent;
 
 import java.time.Duration;
 
@@ -9,34 +7,43 @@ import java.time.Duration;
  * burst of informer events causes one pass. A failing pass is retried with backoff (the state it
  * converges to may have been only partly written).
  */
-final class CoalescingLoop implements AutoCloseable {
+public final class CoalescingLoop implements AutoCloseable {
 
-    private static final Log LOG = Log.of("service");
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
+    private final Log log;
+    private final Duration firstBackoff;
     private final Runnable task;
     private final Thread thread;
     private boolean pending;
     private boolean closed;
 
-    CoalescingLoop(String name, Runnable task) {
+    /**
+     * @param name         the thread's name
+     * @param log          where failed passes are reported
+     * @param firstBackoff the wait before the first retry; it doubles up to 30 s while passes keep failing
+     */
+    public CoalescingLoop(String name, Log log, Duration firstBackoff, Runnable task) {
+        this.log = log;
+        this.firstBackoff = firstBackoff;
         this.task = task;
         this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::run);
     }
 
-    CoalescingLoop start() {
+    public CoalescingLoop start() {
         thread.start();
         trigger();
         return this;
     }
 
-    synchronized void trigger() {
+    /** Something changed: a pass follows soon. Cheap, from any thread (e.g. an informer's). */
+    public synchronized void trigger() {
         pending = true;
         notifyAll();
     }
 
     private void run() {
-        Duration backoff = Duration.ofMillis(200);
+        Duration backoff = firstBackoff;
         while (true) {
             synchronized (this) {
                 while (!pending && !closed) {
@@ -53,9 +60,9 @@ final class CoalescingLoop implements AutoCloseable {
             }
             try {
                 task.run();
-                backoff = Duration.ofMillis(200);
+                backoff = firstBackoff;
             } catch (RuntimeException e) {
-                LOG.warn("update failed; retrying", "task", thread.getName(), "in_ms", backoff.toMillis(), "error", e.toString());
+                log.warn("update failed; retrying", "task", thread.getName(), "in_ms", backoff.toMillis(), "error", e.toString());
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException interrupted) {
