@@ -49,25 +49,17 @@ public final class PolicyMaps implements AutoCloseable {
         }
         this.maps = Map.copyOf(maps);
         this.ownsMaps = ownsMaps;
-        requireSizes(ENDPOINTS, MapLayouts.ENDPOINT_KEY_SIZE, MapLayouts.ENDPOINT_INFO_SIZE);
-        requireSizes(IPCACHE, MapLayouts.IPCACHE_KEY_SIZE, MapLayouts.IPCACHE_VALUE_SIZE);
-        requireSizes(POLICY_CIDRS, MapLayouts.POLICY_CIDR_KEY_SIZE, MapLayouts.POLICY_CIDR_VALUE_SIZE);
-        requireSizes(POLICY, MapLayouts.POLICY_KEY_SIZE, MapLayouts.POLICY_VALUE_SIZE);
-        requireSizes(CONNTRACK, MapLayouts.CT_KEY_SIZE, MapLayouts.CT_VALUE_SIZE);
-        requireSizes(DROPS, MapLayouts.DROP_KEY_SIZE, MapLayouts.DROP_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, ENDPOINTS, MapLayouts.ENDPOINT_KEY_SIZE, MapLayouts.ENDPOINT_INFO_SIZE);
+        PinnedMaps.requireSizes(maps, IPCACHE, MapLayouts.IPCACHE_KEY_SIZE, MapLayouts.IPCACHE_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, POLICY_CIDRS, MapLayouts.POLICY_CIDR_KEY_SIZE, MapLayouts.POLICY_CIDR_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, POLICY, MapLayouts.POLICY_KEY_SIZE, MapLayouts.POLICY_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, CONNTRACK, MapLayouts.CT_KEY_SIZE, MapLayouts.CT_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, DROPS, MapLayouts.DROP_KEY_SIZE, MapLayouts.DROP_VALUE_SIZE);
         for (PolicyEntry entry : policies()) {
             if (entry.key().peer() instanceof PolicyPeer.Cidr cidr) {
                 cidrReferences.merge(new CidrUse(entry.key().endpointId(), entry.key().direction(), cidr.prefix()), 1,
                         Integer::sum);
             }
-        }
-    }
-
-    private void requireSizes(String name, int keySize, int valueSize) {
-        BpfMap map = maps.get(name);
-        if (map.keySize() != keySize || map.valueSize() != valueSize) {
-            throw new IllegalStateException("map " + name + " has " + map.keySize() + "/" + map.valueSize()
-                                            + "-byte keys/values, this build expects " + keySize + "/" + valueSize);
         }
     }
 
@@ -81,16 +73,7 @@ public final class PolicyMaps implements AutoCloseable {
      * that read or edit the state of a running agent.
      */
     public static PolicyMaps openPinned(Path pinDirectory) {
-        Map<String, BpfMap> opened = new LinkedHashMap<>();
-        try {
-            for (String name : NAMES) {
-                opened.put(name, BpfMap.openPinned(pinDirectory.resolve(name)));
-            }
-            return new PolicyMaps(opened, true);
-        } catch (RuntimeException e) {
-            opened.values().forEach(BpfMap::close);
-            throw e;
-        }
+        return PinnedMaps.open(pinDirectory, NAMES, maps -> new PolicyMaps(maps, true));
     }
 
     /** The raw map, for tools and tests. */

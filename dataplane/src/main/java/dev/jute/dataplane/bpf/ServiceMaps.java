@@ -5,7 +5,6 @@ import java.net.Inet6Address;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,20 +46,12 @@ public final class ServiceMaps implements AutoCloseable {
         }
         this.maps = Map.copyOf(maps);
         this.ownsMaps = ownsMaps;
-        requireSizes(SERVICES, ServiceMapLayouts.SERVICE_KEY_SIZE, ServiceMapLayouts.SERVICE_VALUE_SIZE);
-        requireSizes(BACKENDS, ServiceMapLayouts.BACKEND_KEY_SIZE, ServiceMapLayouts.BACKEND_VALUE_SIZE);
-        requireSizes(REVNAT, ServiceMapLayouts.REVNAT_KEY_SIZE, ServiceMapLayouts.REVNAT_VALUE_SIZE);
-        requireSizes(AFFINITY, ServiceMapLayouts.AFFINITY_KEY_SIZE, ServiceMapLayouts.AFFINITY_VALUE_SIZE);
-        requireSizes(NAT_CT, ServiceMapLayouts.NAT_KEY_SIZE, ServiceMapLayouts.NAT_VALUE_SIZE);
-        requireSizes(LB_CONFIG, ServiceMapLayouts.LB_CONFIG_KEY_SIZE, ServiceMapLayouts.LB_CONFIG_VALUE_SIZE);
-    }
-
-    private void requireSizes(String name, int keySize, int valueSize) {
-        BpfMap map = maps.get(name);
-        if (map.keySize() != keySize || map.valueSize() != valueSize) {
-            throw new IllegalStateException("map " + name + " has " + map.keySize() + "/" + map.valueSize()
-                                            + "-byte keys/values, this build expects " + keySize + "/" + valueSize);
-        }
+        PinnedMaps.requireSizes(maps, SERVICES, ServiceMapLayouts.SERVICE_KEY_SIZE, ServiceMapLayouts.SERVICE_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, BACKENDS, ServiceMapLayouts.BACKEND_KEY_SIZE, ServiceMapLayouts.BACKEND_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, REVNAT, ServiceMapLayouts.REVNAT_KEY_SIZE, ServiceMapLayouts.REVNAT_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, AFFINITY, ServiceMapLayouts.AFFINITY_KEY_SIZE, ServiceMapLayouts.AFFINITY_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, NAT_CT, ServiceMapLayouts.NAT_KEY_SIZE, ServiceMapLayouts.NAT_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, LB_CONFIG, ServiceMapLayouts.LB_CONFIG_KEY_SIZE, ServiceMapLayouts.LB_CONFIG_VALUE_SIZE);
     }
 
     /** Over the maps of a loaded program (borrowed: closing this leaves them to their object). */
@@ -70,16 +61,7 @@ public final class ServiceMaps implements AutoCloseable {
 
     /** Opens the maps pinned under {@code pinDirectory} without loading a program (tools: {@code jute service list}). */
     public static ServiceMaps openPinned(Path pinDirectory) {
-        Map<String, BpfMap> opened = new LinkedHashMap<>();
-        try {
-            for (String name : NAMES) {
-                opened.put(name, BpfMap.openPinned(pinDirectory.resolve(name)));
-            }
-            return new ServiceMaps(opened, true);
-        } catch (RuntimeException e) {
-            opened.values().forEach(BpfMap::close);
-            throw e;
-        }
+        return PinnedMaps.open(pinDirectory, NAMES, maps -> new ServiceMaps(maps, true));
     }
 
     /** The raw map, for tools and tests. */
