@@ -138,9 +138,9 @@ public final class Agent implements AutoCloseable {
             bgp = config.routing() == RoutingMode.BGP
                     ? BgpService.start(config.bgp(), cidrs, config.stateDir(), kubernetes.cluster(), config.nodeName())
                     : null;
-            // LoadBalancer addresses are not announced over BGP yet (see LoadBalancerAnnouncer).
+            // After BGP: the first Service pass already announces this node's LoadBalancer addresses.
             services = ServiceAgent.start(config.services(), config.policy().pinDirectory(), config.nodeName(),
-                    kubernetes.cluster(), kubernetes.client(), null).orElse(null);
+                    kubernetes.cluster(), kubernetes.client(), bgp == null ? null : bgp.loadBalancerAnnouncer()).orElse(null);
             admin = startAdmin(config, bgp, policy);
             HealthServer health = null;
             if (config.healthListen() != null) {

@@ -24,10 +24,12 @@ import java.util.List;
  * @param holdTime         BGP hold time
  * @param port             where the speaker listens (and the port mesh peers are connected on)
  * @param adminSocket      where {@code jute bgp ...} reaches the agent, or null for {@code admin.sock} beside the CNI socket
+ * @param announceLoadBalancers announce the node's LoadBalancer addresses as /32 and /128 routes to the external peers
+ *                         (default on; off with {@code --no-bgp-lb-announce}, e.g. when MetalLB announces them)
  */
 public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address routerId, boolean mesh,
                          List<InetAddress> meshPeers, List<ExternalPeer> externalPeers, Duration gracefulRestart,
-                         Duration holdTime, int port, Path adminSocket) {
+                         Duration holdTime, int port, Path adminSocket, boolean announceLoadBalancers) {
 
     public static final long DEFAULT_AS = 64512;
 
@@ -38,6 +40,7 @@ public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address r
               --bgp-router-id IP   router id (default: the IPv4 --node-ip)
               --bgp-mesh-peer IP   another node to peer with (repeatable)
               --no-bgp-mesh        no node-to-node mesh (route-reflector set-ups)
+              --no-bgp-lb-announce do not announce LoadBalancer addresses (/32, /128) to the external peers
               --bgp-peer SPEC      an external peer: %s (repeatable)
               --bgp-graceful-restart-time S   how long peers keep our routes while we restart (default 120)
               --bgp-hold-time S    hold time (default 90)
@@ -74,7 +77,7 @@ public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address r
     /** These options with the node's addresses set (Kubernetes mode: from the Node's InternalIPs). */
     public BgpOptions withNodeIps(List<InetAddress> addresses) {
         return new BgpOptions(addresses, localAs, routerId, mesh, meshPeers, externalPeers, gracefulRestart, holdTime, port,
-                adminSocket);
+                adminSocket, announceLoadBalancers);
     }
 
     /** The node's IPv4 address, if it has one. */
@@ -103,6 +106,7 @@ public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address r
         private Duration holdTime = Duration.ofSeconds(90);
         private int port = 179;
         private Path adminSocket;
+        private boolean announceLoadBalancers = true;
 
         /**
          * Takes the option at {@code args[index]} if it is one of ours.
@@ -114,6 +118,10 @@ public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address r
             switch (option) {
                 case "--no-bgp-mesh" -> {
                     mesh = false;
+                    return 1;
+                }
+                case "--no-bgp-lb-announce" -> {
+                    announceLoadBalancers = false;
                     return 1;
                 }
                 case "--node-ip", "--bgp-as", "--bgp-router-id", "--bgp-mesh-peer", "--bgp-peer",
@@ -152,7 +160,7 @@ public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address r
 
         public BgpOptions build() {
             return new BgpOptions(nodeIps, localAs, routerId, mesh, meshPeers, externalPeers, gracefulRestart, holdTime,
-                    port, adminSocket);
+                    port, adminSocket, announceLoadBalancers);
         }
     }
 

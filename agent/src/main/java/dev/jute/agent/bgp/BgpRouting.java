@@ -1,6 +1,7 @@
 package dev.jute.agent.bgp;
 
 import dev.jute.agent.Log;
+import dev.jute.bgp.AddressFamily;
 import dev.jute.bgp.BgpSpeaker;
 import dev.jute.bgp.PeerConfig;
 import dev.jute.bgp.PeerStatus;
@@ -26,7 +27,8 @@ import java.util.Set;
 
 /**
  * BGP routing of the node: a speaker with the node's router id and AS that announces the node's pod
- * CIDRs (next hop: the node's address), peers with the other nodes (full iBGP mesh, unless disabled) and
+ * CIDRs (next hop: the node's address) and, to external peers, its LoadBalancer addresses as host routes
+ * ({@link #setLoadBalancerAddresses}), peers with the other nodes (full iBGP mesh, unless disabled) and
  * with external routers, and installs the routes it learns through a {@link KernelRouteInstaller}.
  *
  * <p>Peering changes are incremental: {@link #setMeshPeers} adds and removes only the neighbours that
@@ -50,11 +52,17 @@ public final class BgpRouting implements AutoCloseable {
     /** Neighbours the speaker has now, with the configuration they were added with. */
     private final Map<InetAddress, PeerConfig> configured = new LinkedHashMap<>();
     private final Set<InetAddress> externalAddresses = new LinkedHashSet<>();
+    private final OwnRoutesExportPolicy exportPolicy;
+    /** The LoadBalancer host routes originated now (guarded by this). */
+    private Set<Prefix> loadBalancerRoutes = Set.of();
+    /** Families whose LoadBalancer addresses were skipped for want of a node address (warned once). */
+    private final Set<AddressFamily> warnedWithoutNextHop = java.util.EnumSet.noneOf(AddressFamily.class);
     private volatile boolean closed;
 
     private BgpRouting(BgpOptions options, BgpSpeaker speaker, KernelRouteInstaller installer, NetlinkSocket socket,
-                       RestartMarker marker, List<Prefix> announced) {
+                       RestartMarker marker, List<Prefix> announced, OwnRoutesExportPolicy exportPolicy) {
         this.options = options;
+        this.exportPolicy = exportPolicy;
         this.speaker = speaker;
         this.installer = installer;
         this.socket = socket;
@@ -78,7 +86,7 @@ public final class BgpRouting implements AutoCloseable {
         List<Prefix> own = new ArrayList<>();
         for (String cidr : podCidrs) {
             Prefix prefix = Prefix.parse(cidr);
-            if (prefix.family() == dev.jute.bgp.AddressFamily.IPV4 ? options.nodeIpv4().isEmpty() : options.nodeIpv6().isEmpty()) {
+            if (prefix.family() == AddressFamily.IPV4 ? options.nodeIpv4().isEmpty() : options.nodeIpv6().isEmpty()) {
                 throw new IllegalArgumentException("pod CIDR " + cidr + " needs a --node-ip of its family as next hop");
             }
             own.add(prefix);
@@ -88,6 +96,9 @@ public final class BgpRouting implements AutoCloseable {
         NetlinkSocket socket = NetlinkSocket.open();
         KernelRouteInstaller installer = null;
         BgpSpeaker speaker = null;
+        Set<InetAddress> externalPeers = new LinkedHashSet<>();
+        options.externalPeers().forEach(peer -> externalPeers.add(peer.address()));
+        OwnRoutesExportPolicy exportPolicy = new OwnRoutesExportPolicy(Set.copyOf(own), externalPeers);
         try {
             installer = KernelRouteInstaller.start(new RouteNetlink(socket), own);
             BgpSpeaker.Builder builder = BgpSpeaker.builder().localAs(options.localAs()).routerId(routerId)
@@ -99,14 +110,12 @@ public final class BgpRouting implements AutoCloseable {
                     .idleHold(Duration.ofSeconds(1))
                     .gracefulRestartTime(options.gracefulRestart().isZero() ? null : options.gracefulRestart())
                     .restarting(restarting && installer.adoptedCount() > 0)
-                    .exportPolicy(new OwnRoutesExportPolicy(Set.copyOf(own)))
+                    .exportPolicy(exportPolicy)
                     .routeListener(installer);
             speaker = builder.build().start();
-            BgpRouting routing = new BgpRouting(options, speaker, installer, socket, marker, List.copyOf(own));
+            BgpRouting routing = new BgpRouting(options, speaker, installer, socket, marker, List.copyOf(own), exportPolicy);
             for (Prefix prefix : own) {
-                InetAddress nextHop = prefix.family() == dev.jute.bgp.AddressFamily.IPV4
-                        ? options.nodeIpv4().orElseThrow() : options.nodeIpv6().orElseThrow();
-                speaker.announce(prefix, nextHop, null);
+                speaker.announce(prefix, routing.nodeAddress(prefix.family()).orElseThrow(), null);
             }
             for (ExternalPeer peer : options.externalPeers()) {
                 routing.addPeer(peer.toPeerConfig(options.localAs()), true);
@@ -204,6 +213,66 @@ public final class BgpRouting implements AutoCloseable {
         configured.put(config.remoteAddress(), config);
         LOG.info(external ? "external peer added" : "mesh peer added", "peer", AddressText.of(config.remoteAddress()),
                 "as", config.remoteAs(), "md5", config.password() != null);
+    }
+
+    /**
+     * Makes the LoadBalancer host routes this node originates exactly {@code addresses}, each as a /32 or
+     * /128 with the node's address of its family as next hop, exported to the external peers only (see
+     * {@link OwnRoutesExportPolicy}). Only the difference is announced or withdrawn. The routes live in
+     * the speaker's Loc-RIB, so a session that resets gets them again when it is re-established, and a
+     * route refresh re-sends them. Thread-safe: called on the Service thread, the speaker runs on its own
+     * event loop. After {@link #close()} nothing happens (the agent is stopping).
+     */
+    public synchronized void setLoadBalancerAddresses(Set<InetAddress> addresses) {
+        if (closed) {
+            return;
+        }
+        Set<Prefix> wanted = new java.util.TreeSet<>();
+        for (InetAddress address : addresses) {
+            Prefix route = Prefix.of(address, address.getAddress().length * 8);
+            if (nodeAddress(route.family()).isEmpty()) {
+                if (warnedWithoutNextHop.add(route.family())) {
+                    LOG.warn("LoadBalancer addresses of this family are not announced: the node has no address of it as next hop",
+                            "address", AddressText.of(address));
+                }
+                continue;
+            }
+            if (announced.contains(route)) {
+                LOG.warn("LoadBalancer address is the node's pod CIDR; not announced twice", "address", AddressText.of(address));
+                continue;
+            }
+            wanted.add(route);
+        }
+        if (wanted.equals(loadBalancerRoutes)) {
+            return;
+        }
+        List<Prefix> added = wanted.stream().filter(p -> !loadBalancerRoutes.contains(p)).toList();
+        List<Prefix> gone = loadBalancerRoutes.stream().filter(p -> !wanted.contains(p)).toList();
+        Set<Prefix> both = new LinkedHashSet<>(loadBalancerRoutes);
+        both.addAll(wanted);
+        exportPolicy.setLoadBalancerRoutes(both);
+        for (AddressFamily family : AddressFamily.values()) {
+            List<Prefix> ofFamily = added.stream().filter(p -> p.family() == family).toList();
+            if (!ofFamily.isEmpty()) {
+                speaker.announce(ofFamily, nodeAddress(family).orElseThrow(), null);
+            }
+        }
+        for (Prefix route : gone) {
+            speaker.withdraw(route);
+        }
+        exportPolicy.setLoadBalancerRoutes(wanted);
+        loadBalancerRoutes = Set.copyOf(wanted);
+        LOG.info("LoadBalancer routes", "announced", added, "withdrawn", gone, "now", wanted.size());
+    }
+
+    /** The LoadBalancer host routes this node originates now. */
+    public Set<Prefix> loadBalancerRoutes() {
+        return exportPolicy.loadBalancerRoutes();
+    }
+
+    /** The node's address of a family: next hop of what the node originates in it. */
+    private java.util.Optional<InetAddress> nodeAddress(AddressFamily family) {
+        return family == AddressFamily.IPV4 ? options.nodeIpv4() : options.nodeIpv6();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.jute.agent.bgp;
 import dev.jute.agent.Log;
 import dev.jute.agent.k8s.ClusterCache;
 import dev.jute.agent.k8s.NodeInfo;
+import dev.jute.agent.service.LoadBalancerAnnouncer;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,9 +22,11 @@ public final class BgpService implements AutoCloseable {
     private static final Log LOG = Log.of("bgp");
 
     private final BgpRouting routing;
+    private final boolean announceLoadBalancers;
 
-    private BgpService(BgpRouting routing) {
+    private BgpService(BgpRouting routing, boolean announceLoadBalancers) {
         this.routing = routing;
+        this.announceLoadBalancers = announceLoadBalancers;
     }
 
     /**
@@ -49,7 +52,12 @@ public final class BgpService implements AutoCloseable {
             sync.run();
             LOG.info("node mesh follows the cluster's Node objects");
         }
-        return new BgpService(routing);
+        // LoadBalancer routes go to external peers only: without one there is no one to tell.
+        boolean announce = options.announceLoadBalancers() && !options.externalPeers().isEmpty();
+        if (options.announceLoadBalancers() && !announce) {
+            LOG.info("LoadBalancer addresses are not announced: no external peer (--bgp-peer)");
+        }
+        return new BgpService(routing, announce);
     }
 
     private static List<InetAddress> otherNodes(ClusterCache cluster, String self, boolean ipv4) {
@@ -72,6 +80,14 @@ public final class BgpService implements AutoCloseable {
 
     public BgpRouting routing() {
         return routing;
+    }
+
+    /**
+     * What Service NAT tells this node's LoadBalancer addresses: the speaker's LoadBalancer routes
+     * (nothing with {@code --no-bgp-lb-announce} or without external peers).
+     */
+    public LoadBalancerAnnouncer loadBalancerAnnouncer() {
+        return announceLoadBalancers ? routing::setLoadBalancerAddresses : LoadBalancerAnnouncer.NONE;
     }
 
     /** The admin socket commands {@code jute bgp peers|routes} uses. */

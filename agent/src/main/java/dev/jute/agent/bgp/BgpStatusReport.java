@@ -47,12 +47,15 @@ final class BgpStatusReport {
     static Map<String, Object> routes(BgpRouting routing) {
         KernelRouteInstaller installer = routing.installer();
         List<Object> routes = new ArrayList<>();
+        java.util.Set<Prefix> loadBalancers = routing.loadBalancerRoutes();
         for (Route r : routing.routes()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("prefix", r.prefix().toString());
             m.put("nextHop", r.nextHop() == null ? "self" : r.nextHop().toString());
             m.put("asPath", r.attributes().asPath().toString());
             m.put("from", r.peer() == null ? "local" : AddressText.of(r.peer()));
+            // What an own route is: the node's pod CIDR (to every peer) or a LoadBalancer address (external peers only).
+            m.put("origin", !r.local() ? null : loadBalancers.contains(r.prefix()) ? "loadbalancer" : "pod-cidr");
             m.put("best", true);
             KernelNextHop kernel = installer.installed(r.prefix());
             m.put("kernel", kernel == null ? null : kernel.toString());
@@ -91,8 +94,9 @@ final class BgpStatusReport {
             String kernel = r.get("kernel") != null ? str(r.get("kernel"))
                     : r.get("problem") != null ? "not installed: " + r.get("problem") : "-";
             String flags = (Boolean.TRUE.equals(r.get("best")) ? "*" : " ") + (r.get("kernel") != null ? "K" : " ");
+            String from = "loadbalancer".equals(r.get("origin")) ? "local (LoadBalancer, external peers)" : str(r.get("from"));
             rows.add(List.of(flags, str(r.get("prefix")), str(r.get("nextHop")), str(r.get("asPath")).isEmpty() ? "i" : str(r.get("asPath")),
-                    str(r.get("from")), kernel));
+                    from, kernel));
         }
         return table(rows) + "(* best, K in the kernel) " + answer.get("installed") + " routes installed"
                + (Boolean.TRUE.equals(answer.get("settled")) ? "" : ", routes of the previous agent not settled yet") + "\n";

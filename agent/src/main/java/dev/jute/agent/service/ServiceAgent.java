@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link ServiceSyncer}), puts {@code from_netdev} on the node's uplink for NodePort and
  * LoadBalancer traffic, hands out LoadBalancer addresses from {@code --lb-pool} when this node leads,
  * serves {@code healthCheckNodePort}s and tells the {@link LoadBalancerAnnouncer} which LoadBalancer
- * addresses exist. ClusterIP traffic of pods is translated by {@code from_pod}, which NetworkPolicy
+ * addresses this node should attract ({@link LoadBalancerAnnouncements}). ClusterIP traffic of pods is translated by {@code from_pod}, which NetworkPolicy
  * puts on every pod link, so pods reach Services only where the policy dataplane runs.
  *
  * <p>Nothing is written before the informers have synced: a partial view would delete the frontends
@@ -222,7 +221,7 @@ public final class ServiceAgent implements AutoCloseable {
         if (options.lbPool() != null && leads()) {
             writeLoadBalancerStatus(services);
         }
-        announce(services);
+        announce(services, result);
         passes.incrementAndGet();
         converged = true;
     }
@@ -264,16 +263,14 @@ public final class ServiceAgent implements AutoCloseable {
         }
     }
 
-    private void announce(List<Service> services) {
-        Set<InetAddress> addresses = new LinkedHashSet<>();
-        for (Service service : services) {
-            if (service.getSpec() != null && "LoadBalancer".equals(service.getSpec().getType())) {
-                addresses.addAll(LoadBalancerIpam.ingressIps(service));
-            }
-        }
+    /** Tells the announcer this node's LoadBalancer addresses when they changed (see {@link LoadBalancerAnnouncements}). */
+    private void announce(List<Service> services, ServiceCompiler.Result result) {
+        Set<InetAddress> addresses = LoadBalancerAnnouncements.of(services, result);
         if (!addresses.equals(announced)) {
-            announcer.announce(Set.copyOf(addresses));
-            announced = Set.copyOf(addresses);
+            // A failure propagates: the pass fails and the loop retries it with backoff; the maps are
+            // already converged then, so only the announcement is redone.
+            announcer.announce(addresses);
+            announced = addresses;
         }
     }
 
