@@ -35,6 +35,10 @@ class BgpOptionsTest {
         assertEquals(Duration.ofSeconds(120), o.gracefulRestart());
         assertEquals(179, o.port());
         assertEquals(Path.of("/run/jute/admin.sock"), o.adminSocket(Path.of("/run/jute/cni.sock")));
+        assertTrue(o.announceLoadBalancers(), "LoadBalancer addresses are announced by default when BGP is on");
+        assertFalse(parse("--no-bgp-lb-announce").announceLoadBalancers());
+        assertFalse(parse("--no-bgp-lb-announce").withNodeIps(List.of(InetAddress.ofLiteral("10.0.0.1"))).announceLoadBalancers(),
+                "the flag survives the node addresses filled in from the Node");
     }
 
     @Test
@@ -98,13 +102,51 @@ class BgpOptionsTest {
     @Test
     void nodesExportOnlyTheirOwnPrefixesExceptToRouteReflectorClients() throws Exception {
         Prefix own = Prefix.parse("10.244.1.0/24");
-        OwnRoutesExportPolicy policy = new OwnRoutesExportPolicy(Set.of(own));
+        OwnRoutesExportPolicy policy = new OwnRoutesExportPolicy(Set.of(own), Set.of());
         RouteAttributes a = RouteAttributes.local(null);
         PeerConfig router = PeerConfig.builder(InetAddress.getByName("10.0.0.1"), 65001).build();
         PeerConfig client = PeerConfig.builder(InetAddress.getByName("10.0.0.2"), 64512).routeReflectorClient(true).build();
         assertSame(a, policy.export(router, own, a));
         assertNull(policy.export(router, Prefix.parse("192.168.0.0/16"), a));
         assertSame(a, policy.export(client, Prefix.parse("192.168.0.0/16"), a));
+    }
+
+    @Test
+    void loadBalancerRoutesGoToExternalPeersOnlyNeverToTheMesh() throws Exception {
+        Prefix podCidr = Prefix.parse("10.244.1.0/24");
+        Prefix lb4 = Prefix.parse("172.18.255.7/32");
+        Prefix lb6 = Prefix.parse("fd00:ff::7/128");
+        InetAddress torAddress = InetAddress.ofLiteral("10.0.0.1");
+        InetAddress reflectorAddress = InetAddress.ofLiteral("10.0.0.2");
+        OwnRoutesExportPolicy policy = new OwnRoutesExportPolicy(Set.of(podCidr), Set.of(torAddress, reflectorAddress));
+        RouteAttributes a = RouteAttributes.local(null);
+        PeerConfig tor = PeerConfig.builder(torAddress, 65001).build();
+        PeerConfig reflector = PeerConfig.builder(reflectorAddress, 64512).build();
+        PeerConfig meshNode = PeerConfig.builder(InetAddress.ofLiteral("10.0.0.3"), 64512).build();
+
+        assertNull(policy.export(tor, lb4, a), "not a LoadBalancer route yet: not ours to export");
+        policy.setLoadBalancerRoutes(Set.of(lb4, lb6));
+        assertSame(a, policy.export(tor, lb4, a));
+        assertSame(a, policy.export(tor, lb6, a));
+        assertSame(a, policy.export(reflector, lb4, a), "an iBGP router configured with --bgp-peer is external to the mesh");
+        assertNull(policy.export(meshNode, lb4, a), "mesh nodes translate LoadBalancer traffic themselves");
+        assertSame(a, policy.export(meshNode, podCidr, a));
+        assertEquals(Set.of(lb4, lb6), policy.loadBalancerRoutes());
+
+        policy.setLoadBalancerRoutes(Set.of(lb6));
+        assertNull(policy.export(tor, lb4, a), "a withdrawn LoadBalancer address is no longer exported");
+        assertSame(a, policy.export(tor, lb6, a));
+    }
+
+    @Test
+    void routesTableNamesLoadBalancerRoutes() {
+        Map<String, Object> answer = Map.of("installed", 0, "settled", true, "routes", List.of(
+                Map.of("prefix", "10.2.0.0/24", "nextHop", "self", "asPath", "", "from", "local", "origin", "pod-cidr", "best", true),
+                Map.of("prefix", "172.18.255.7/32", "nextHop", "self", "asPath", "", "from", "local", "origin", "loadbalancer",
+                        "best", true)));
+        String table = BgpStatusReport.renderRoutes(answer);
+        assertTrue(table.lines().anyMatch(l -> l.contains("172.18.255.7/32") && l.contains("local (LoadBalancer, external peers)")), table);
+        assertTrue(table.lines().anyMatch(l -> l.contains("10.2.0.0/24") && l.contains("local") && !l.contains("LoadBalancer")), table);
     }
 
     @Test
