@@ -50,7 +50,7 @@ final class ClusterNetwork implements AutoCloseable {
         }
     }
 
-    private static Machine addMachine(ClusterNames names, Netns segment, String node, int host) {
+    static Machine addMachine(ClusterNames names, Netns segment, String node, int host) {
         Netns netns = Netns.create(names.nodeNetns(node));
         String ipv4 = "172.18.0." + host;
         String ipv6 = "fc00:f853:ccd:e793::" + Integer.toHexString(host);

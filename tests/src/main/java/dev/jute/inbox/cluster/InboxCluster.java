@@ -1,5 +1,6 @@
 package dev.jute.inbox.cluster;
 
+import dev.jute.inbox.Netns;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -39,20 +40,30 @@ public final class InboxCluster implements AutoCloseable {
     private ClusterNetwork network;
     private ApiServer api;
     private KubernetesClient client;
+    private final List<String> agentArguments;
     private Duration startup;
 
-    private InboxCluster(ClusterNames names) {
+    private InboxCluster(ClusterNames names, List<String> agentArguments) {
         this.names = names;
+        this.agentArguments = agentArguments;
     }
 
     /** Creates and starts a cluster of {@code nodeCount} nodes; leftovers of an earlier one of this name are removed first. */
     public static InboxCluster start(String name, int nodeCount) throws Exception {
+        return start(name, nodeCount, List.of());
+    }
+
+    /**
+     * Like {@link #start(String, int)}, with {@code agentArguments} appended to every node agent's command
+     * line (they win over the defaults: e.g. {@code --routing bgp --bgp-peer ...} instead of direct routing).
+     */
+    public static InboxCluster start(String name, int nodeCount, List<String> agentArguments) throws Exception {
         if (nodeCount < 1 || nodeCount > 200) {
             throw new IllegalArgumentException("a cluster has 1 to 200 nodes, not " + nodeCount);
         }
         ClusterNames names = new ClusterNames(name);
         ClusterCleanup.remove(names);
-        InboxCluster cluster = new InboxCluster(names);
+        InboxCluster cluster = new InboxCluster(names, List.copyOf(agentArguments));
         long started = System.nanoTime();
         try {
             cluster.bringUp(nodeCount);
@@ -92,7 +103,7 @@ public final class InboxCluster implements AutoCloseable {
         for (ClusterNetwork.Machine machine : network.machines()) {
             registerNode(machine);
             agents.put(machine.name(), NodeAgent.start(machine.netns(), machine.name(), names.nodeDir(machine.name()),
-                    names.nodeKubeconfig(), names.bpfDir().resolve(machine.name())));
+                    names.nodeKubeconfig(), names.bpfDir().resolve(machine.name()), agentArguments));
         }
         for (NodeAgent agent : agents.values()) {
             agent.awaitServing(Duration.ofSeconds(60));
@@ -141,6 +152,27 @@ public final class InboxCluster implements AutoCloseable {
     /** The address of the segment side, i.e. what a node sees as the external client's address. */
     public String externalAddress() {
         return ClusterNetwork.BRIDGE_IPV4;
+    }
+
+    /**
+     * Another machine on the segment that is no node, e.g. a router in front of the cluster: a namespace
+     * of this cluster ({@code <prefix><name>}, removed with it) with {@code 172.18.0.<host>/24} on its
+     * {@code eth0}, forwarding on, and no route beyond the segment.
+     */
+    public Netns addSegmentMachine(String name, int host) {
+        if (host < 200 || host > 254) {
+            throw new IllegalArgumentException("segment machines take host numbers 200..254 (below are the nodes'), not " + host);
+        }
+        return ClusterNetwork.addMachine(names, network.segment(), name, host).netns();
+    }
+
+    /** Where {@code jute bgp|policy ...} reaches a node's agent. */
+    public Path adminSocket(String node) {
+        NodeAgent agent = agents.get(node);
+        if (agent == null) {
+            throw new IllegalArgumentException("no node " + node);
+        }
+        return agent.adminSocket();
     }
 
     /** A node's InternalIP (IPv4). */

@@ -40,8 +40,13 @@ final class NodeAgent implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Starts the agent; returns at once ({@link #awaitServing} waits for it). */
-    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir) {
+    /**
+     * Starts the agent; returns at once ({@link #awaitServing} waits for it).
+     *
+     * @param extraArguments appended to the command line; the agent takes the last value of an option
+     *                       given twice, so they may override the defaults (e.g. {@code --routing bgp})
+     */
+    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir, List<String> extraArguments) {
         try {
             Files.createDirectories(nodeDir);
             Path log = nodeDir.resolve("agent.log");
@@ -52,6 +57,8 @@ final class NodeAgent implements AutoCloseable {
                     "agent", "--node-name", node, "--kubeconfig", kubeconfig.toString(), "--routing", "direct",
                     "--socket", socket.toString(), "--state-dir", nodeDir.resolve("state").toString(),
                     "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString(), "--lb-pool", LB_POOL);
+            command = new java.util.ArrayList<>(command);
+            command.addAll(extraArguments);
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             return new NodeAgent(node, netns.path(), process, log, socket);
@@ -96,6 +103,11 @@ final class NodeAgent implements AutoCloseable {
 
     Path socket() {
         return socket;
+    }
+
+    /** The socket of {@code jute bgp|policy ...}: the agent's default, beside the CNI socket. */
+    Path adminSocket() {
+        return socket.resolveSibling("admin.sock");
     }
 
     long pid() {
