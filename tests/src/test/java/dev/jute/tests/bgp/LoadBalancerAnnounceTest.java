@@ -70,10 +70,15 @@ class LoadBalancerAnnounceTest {
                 cluster.awaitReady(NS, List.of("web-1"), Duration.ofSeconds(90));
 
                 // externalTrafficPolicy Cluster: both nodes announce, with themselves as next hop.
+                long created = System.nanoTime();
                 String clusterIp = loadBalancerAddress(cluster, createLoadBalancer(cluster, "lb-cluster", "web", "Cluster"));
+                long assigned = System.nanoTime();
                 String clusterRoute = clusterIp + "/32";
                 await("BIRD learns " + clusterRoute + " from both nodes", () -> router.nextHops(clusterRoute).equals(Set.of(node1, node2)),
                         () -> router.diagnostics() + logs(cluster));
+                System.out.printf("LoadBalancer %s: address in the status %d ms after the Service was created, learned by BIRD"
+                                  + " from both nodes %d ms after that%n", clusterIp, (assigned - created) / 1_000_000,
+                        (System.nanoTime() - assigned) / 1_000_000);
                 await("BIRD's kernel route to " + clusterRoute, () -> !router.kernelRoute(clusterRoute).isEmpty(), router::diagnostics);
                 assertTrue(routerNetns.exec("ip", "route", "show", "default").stdout().isBlank(),
                         "the router reaches the LoadBalancer address only through BGP");
@@ -123,9 +128,12 @@ class LoadBalancerAnnounceTest {
                 await("BIRD loses " + localRoute, () -> router.nextHops(localRoute).isEmpty(), () -> router.diagnostics() + logs(cluster));
 
                 // The Service goes: withdrawn by both nodes, the router's kernel route with it.
+                long deleted = System.nanoTime();
                 client.services().inNamespace(NS).withName("lb-cluster").delete();
                 await("BIRD loses " + clusterRoute, () -> router.nextHops(clusterRoute).isEmpty() && router.kernelRoute(clusterRoute).isEmpty(),
                         () -> router.diagnostics() + logs(cluster));
+                System.out.printf("LoadBalancer %s: withdrawn from BIRD (and its kernel) %d ms after the Service was deleted%n", clusterIp,
+                        (System.nanoTime() - deleted) / 1_000_000);
                 Probe.Result gone = Probe.run(routerNetns.path(), "TCP", InetAddress.ofLiteral(clusterIp), 80, Duration.ofSeconds(1));
                 assertFalse(gone.reachable(), gone.toString());
             }
