@@ -25,10 +25,15 @@ public record CompiledFrontend(String service, String portName, ServiceFrontend.
         backends = List.copyOf(backends);
     }
 
-    /** The map value for this frontend under {@code serviceId}; always rejects without backends, as Kubernetes requires. */
+    /**
+     * The map value for this frontend under {@code serviceId}. As kube-proxy does: a Service port with no
+     * endpoints at all rejects (TCP reset, ICMP port unreachable); one whose endpoints are all on other
+     * nodes while a Local traffic policy applies drops (its traffic "behaves as if it has zero endpoints"
+     * for this node, and kube-proxy's iptables rules DROP it).
+     */
     public ServiceFrontend withId(int serviceId) {
         return new ServiceFrontend(serviceId, key.address(), key.port(), key.protocol(), key.scope(), externalTrafficLocal,
-                internalTrafficLocal, affinityTimeoutSeconds, true);
+                internalTrafficLocal, affinityTimeoutSeconds, backends.isEmpty());
     }
 
     public boolean external() {

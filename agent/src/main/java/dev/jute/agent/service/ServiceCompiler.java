@@ -138,7 +138,7 @@ public final class ServiceCompiler {
                         new ServiceFrontend.Key(clusterIp, port.getPort(), protocol, FrontendScope.INTERNAL),
                         false, internalLocal, affinity, backends(slices, portName, port.getProtocol(), clusterIp)));
             }
-            for (InetAddress external : externalAddresses) {
+            for (InetAddress external : sameFamilies(externalAddresses, clusterIps)) {
                 List<ServiceBackend> backends = backends(slices, portName, port.getProtocol(), external);
                 result.add(new CompiledFrontend(owner, portName,
                         new ServiceFrontend.Key(external, port.getPort(), protocol, FrontendScope.EXTERNAL),
@@ -149,7 +149,7 @@ public final class ServiceCompiler {
             }
             Integer nodePort = port.getNodePort();
             if (externallyReachable && nodePort != null && nodePort > 0) {
-                for (InetAddress nodeAddress : node.nodeAddresses()) {
+                for (InetAddress nodeAddress : sameFamilies(node.nodeAddresses(), clusterIps)) {
                     List<ServiceBackend> backends = backends(slices, portName, port.getProtocol(), nodeAddress);
                     result.add(new CompiledFrontend(owner, portName,
                             new ServiceFrontend.Key(nodeAddress, nodePort, protocol, FrontendScope.EXTERNAL),
@@ -173,6 +173,16 @@ public final class ServiceCompiler {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("not an IP address literal: '" + text + "'");
         }
+    }
+
+    /**
+     * The addresses of the families the Service has (those of its ClusterIPs): like kube-proxy, a
+     * SingleStack IPv4 Service gets no NodePort on the node's IPv6 address, nor an IPv6 external IP.
+     */
+    private static List<InetAddress> sameFamilies(List<InetAddress> addresses, List<InetAddress> clusterIps) {
+        return addresses.stream()
+                .filter(a -> clusterIps.stream().anyMatch(ip -> (ip instanceof Inet4Address) == (a instanceof Inet4Address)))
+                .toList();
     }
 
     private static List<InetAddress> clusterIps(ServiceSpec spec) {

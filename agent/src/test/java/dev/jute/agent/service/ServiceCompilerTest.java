@@ -105,7 +105,7 @@ class ServiceCompilerTest {
                 endpoint("10.244.2.5", "node2", true, true, false));
         ServiceCompiler.Result result = ServiceCompiler.compile(List.of(svc), List.of(endpoints), NODE);
         // ClusterIP; LB IP external + internal; NodePort on the IPv4 node address external + internal
-        // (the IPv6 node address gets none: the slice is IPv4 only, so it is programmed without backends).
+        // (none on the IPv6 node address: the Service is IPv4 only, and kube-proxy works per family).
         CompiledFrontend clusterIp = frontend(result, "10.96.0.10", 80, ServiceFrontend.TCP, FrontendScope.INTERNAL);
         assertTrue(clusterIp.internalTrafficLocal());
         assertEquals(30, clusterIp.affinityTimeoutSeconds());
@@ -119,8 +119,13 @@ class ServiceCompilerTest {
                 nodePort.backends().get(0).address(), nodePort.backends().get(0).nodeLocal(),
                 nodePort.backends().get(1).address(), nodePort.backends().get(1).nodeLocal()));
         frontend(result, "172.18.0.2", 30080, ServiceFrontend.TCP, FrontendScope.INTERNAL);
-        assertTrue(frontend(result, "fc00::2", 30080, ServiceFrontend.TCP, FrontendScope.EXTERNAL).backends().isEmpty());
-        assertEquals(7, result.frontends().size());
+        assertTrue(result.frontends().keySet().stream().noneMatch(k -> k.address().equals(ip("fc00::2"))), result.frontends().toString());
+        assertEquals(5, result.frontends().size());
+        // With endpoints on other nodes only, a Local policy drops (kube-proxy's DROP); with none at all, it rejects.
+        assertFalse(clusterIp.withId(1).rejectWithoutBackends(), "endpoints exist (if not here): drop, not reject");
+        CompiledFrontend empty = frontend(ServiceCompiler.compile(List.of(svc), List.of(), NODE), "10.96.0.10", 80,
+                ServiceFrontend.TCP, FrontendScope.INTERNAL);
+        assertTrue(empty.withId(1).rejectWithoutBackends(), "no endpoints at all: reject");
     }
 
     @Test

@@ -19,7 +19,9 @@ import java.util.HashMap;
  */
 final class ApiServer implements AutoCloseable {
 
+    /** The service CIDRs, primary first: the cluster is dual stack for Services as for pods. */
     static final String SERVICE_CIDR = "10.96.0.0/16";
+    static final String SERVICE_CIDR_IPV6 = "fd00:10:96::/112";
 
     /** Held so that the level survives: java.util.logging keeps only weak references to loggers. */
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -37,7 +39,7 @@ final class ApiServer implements AutoCloseable {
 
     static ApiServer start() {
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
-        ApiFrontDispatcher front = new ApiFrontDispatcher(crud, new ServiceAllocator(SERVICE_CIDR));
+        ApiFrontDispatcher front = new ApiFrontDispatcher(crud, new ServiceAllocator(SERVICE_CIDR, SERVICE_CIDR_IPV6));
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), front, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         return new ApiServer(server);

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The EndpointSlice controller: for every Service with a selector, one slice per address family listing
+ * The EndpointSlice controller: for every Service with a selector, one slice per IP family of the Service listing
  * the ready and not-ready pods it selects with the Service's ports (named target ports resolved through
  * the pods' container ports). Slices of deleted Services are removed. Work is coalesced: a burst of pod
  * events causes one pass over all Services, on a thread of its own.
@@ -118,7 +118,10 @@ final class EndpointSliceController implements AutoCloseable {
                     .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
                     .filter(p -> labelsMatch(selector, p.getMetadata().getLabels()))
                     .toList();
-            for (String family : List.of("IPv4", "IPv6")) {
+            // One slice per family the Service has, as the real controller does (no ipFamilies: IPv4).
+            List<String> families = service.getSpec().getIpFamilies() == null || service.getSpec().getIpFamilies().isEmpty()
+                    ? List.of("IPv4") : service.getSpec().getIpFamilies();
+            for (String family : families) {
                 EndpointSlice slice = slice(service, selected, family);
                 desired.put(slice.getMetadata().getNamespace() + "/" + slice.getMetadata().getName(), slice);
             }

@@ -192,6 +192,17 @@ public final class InboxCluster implements AutoCloseable {
         return names.bpfDir().resolve(node);
     }
 
+    /** The external client's IPv6 address on the segment (the cluster's node network is dual stack). */
+    public String externalAddressIpv6() {
+        return ClusterNetwork.BRIDGE_IPV6;
+    }
+
+    /** A node's IPv6 InternalIP. */
+    public String nodeAddressIpv6(String node) {
+        return network.machines().stream().filter(m -> m.name().equals(node)).map(ClusterNetwork.Machine::ipv6)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("no node " + node));
+    }
+
     public Duration startup() {
         return startup;
     }

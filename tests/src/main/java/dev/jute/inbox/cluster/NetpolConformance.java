@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -32,7 +34,10 @@ import java.util.TreeMap;
  * {@code jute conformance netpol DIR [--phase setup]}: runs every truth-table case of DIR on a fresh
  * in-box cluster (namespaces x, y, z; pods a, b, c serving the case's ports, spread over the nodes),
  * performs its steps and probes every ordered pair with real traffic in parallel. A case passes when
- * every probe matches its expectation. With {@code --phase setup} only the probes before any policy run
+ * every probe matches its expectation. Every pod gets the ClusterIP Service the model gives it (upstream's
+ * {@code s-<namespace>-<pod>}, or one built the same way when the model lists none); a {@code viaService}
+ * probe connects to that Service's ClusterIP and port, so policy is judged after Service translation, as
+ * on a real cluster. Other probes go to the pod's address. With {@code --phase setup} only the probes before any policy run
  * (everything must be reachable), which is meaningful before NetworkPolicy is enforced.
  */
 public final class NetpolConformance {
@@ -80,7 +85,7 @@ public final class NetpolConformance {
         System.out.println("NetworkPolicy truth-table cases from " + dir + ": " + files.size() + " files, phase "
                            + (setupOnly ? "setup (probes before any policy)" : "all") + ", " + nodes + " nodes"
                            + (sctp ? "" : "; this kernel has no SCTP: SCTP cases are skipped"));
-        System.out.println("note: viaService probes go to the pod IP directly (the README of the cases calls it equivalent); policy after Service translation is tested by ServiceNatClusterTest.");
+        System.out.println("viaService probes connect to each pod's ClusterIP Service (translated by Jute's Service NAT); the others to pod IPs.");
         int passed = 0;
         int failed = 0;
         int skipped = 0;
@@ -137,7 +142,8 @@ public final class NetpolConformance {
     private static Verdict runCase(NetpolCase testCase, boolean setupOnly, int nodes, List<String> problems) throws Exception {
         try (InboxCluster cluster = InboxCluster.start("conf", nodes)) {
             KubernetesClient client = cluster.client();
-            Map<String, String> podIps = createModel(cluster, testCase.model());
+            Model model = createModel(cluster, testCase);
+            Map<String, String> podIps = model.podIps();
             int probes = 0;
             for (int index = 0; index < testCase.steps().size(); index++) {
                 JsonNode step = testCase.steps().get(index);
@@ -150,7 +156,7 @@ public final class NetpolConformance {
                 switch (kind) {
                     case "probe" -> {
                         probes++;
-                        probe(cluster, body, podIps, "step " + (index + 1), problems);
+                        probe(cluster, body, model, "step " + (index + 1), problems);
                     }
                     case "apply" -> {
                         for (JsonNode policy : body) {
@@ -184,8 +190,18 @@ public final class NetpolConformance {
         return problems.isEmpty() ? Verdict.PASSED : Verdict.FAILED;
     }
 
-    /** Creates namespaces, pods and services of the model; returns every pod's IPv4 address by "ns/pod". */
-    private static Map<String, String> createModel(InboxCluster cluster, JsonNode model) throws Exception {
+    /**
+     * What the runner knows of a running model.
+     *
+     * @param podIps   every pod's IPv4 address, by "ns/pod"
+     * @param services the ClusterIP Service in front of each pod, by "ns/pod"
+     */
+    private record Model(Map<String, String> podIps, Map<String, PodService> services) {
+    }
+
+    /** Creates namespaces, pods and the Service in front of each pod. */
+    private static Model createModel(InboxCluster cluster, NetpolCase testCase) throws Exception {
+        JsonNode model = testCase.model();
         KubernetesClient client = cluster.client();
         for (Iterator<Map.Entry<String, JsonNode>> it = model.path("namespaces").fields(); it.hasNext(); ) {
             var entry = it.next();
@@ -210,18 +226,12 @@ public final class NetpolConformance {
             client.resource(pod.build()).create();
             podsByNamespace.computeIfAbsent(ref[0], k -> new ArrayList<>()).add(ref[1]);
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = model.path("services").fields(); it.hasNext(); ) {
+        Map<String, PodService> services = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = model.path("pods").fields(); it.hasNext(); ) {
             var entry = it.next();
-            JsonNode service = entry.getValue();
-            String namespace = entry.getKey().split("/")[0];
-            ServiceBuilder builder = new ServiceBuilder().withNewMetadata().withNamespace(namespace)
-                    .withName(service.path("name").asText()).endMetadata()
-                    .withNewSpec().withSelector(labels(service.path("selector"))).endSpec();
-            for (JsonNode port : service.path("ports")) {
-                builder.editSpec().addNewPort().withName(port.path("name").asText(null)).withPort(port.path("port").asInt())
-                        .withProtocol(port.path("protocol").asText("TCP")).endPort().endSpec();
-            }
-            client.resource(builder.build()).create();
+            JsonNode declared = model.path("services").path(entry.getKey());
+            Service service = declared.isObject() ? serviceOf(entry.getKey(), declared) : upstreamService(entry.getKey(), entry.getValue());
+            services.put(entry.getKey(), PodService.of(client.resource(service).create()));
         }
         Map<String, String> ips = new HashMap<>();
         for (var entry : podsByNamespace.entrySet()) {
@@ -229,14 +239,47 @@ public final class NetpolConformance {
                 ips.put(entry.getKey() + "/" + pod.getMetadata().getName(), pod.getStatus().getPodIP());
             }
         }
-        return ips;
+        return new Model(ips, services);
     }
 
-    private static void probe(InboxCluster cluster, JsonNode probe, Map<String, String> podIps, String where,
+    /** A Service as the case's model declares it: {@code {"name", "selector", "ports": [{"name", "port", "protocol"}]}}. */
+    private static Service serviceOf(String podRef, JsonNode declared) {
+        ServiceBuilder builder = new ServiceBuilder().withNewMetadata().withNamespace(podRef.split("/")[0])
+                .withName(declared.path("name").asText()).endMetadata()
+                .withNewSpec().withType("ClusterIP").withSelector(labels(declared.path("selector"))).endSpec();
+        for (JsonNode port : declared.path("ports")) {
+            int number = port.path("port").asInt();
+            builder.editSpec().addNewPort().withName(port.path("name").asText(null)).withPort(number)
+                    .withTargetPort(new IntOrString(port.path("targetPort").asInt(number)))
+                    .withProtocol(port.path("protocol").asText("TCP")).endPort().endSpec();
+        }
+        return builder.build();
+    }
+
+    /**
+     * The Service upstream's model puts in front of a pod the case lists no Service for: {@code s-<ns>-<pod>},
+     * selecting {@code pod=<name>}, one port per served port and protocol, port equal to targetPort.
+     */
+    private static Service upstreamService(String podRef, JsonNode pod) {
+        String[] ref = podRef.split("/");
+        ServiceBuilder builder = new ServiceBuilder().withNewMetadata().withNamespace(ref[0])
+                .withName("s-" + ref[0] + "-" + ref[1]).endMetadata()
+                .withNewSpec().withType("ClusterIP").addToSelector("pod", ref[1]).endSpec();
+        for (JsonNode container : pod.path("containers")) {
+            int number = container.path("containerPort").asInt();
+            String protocol = container.path("protocol").asText("TCP");
+            builder.editSpec().addNewPort().withName("service-port-" + protocol.toLowerCase(Locale.ROOT) + "-" + number)
+                    .withPort(number).withTargetPort(new IntOrString(number)).withProtocol(protocol).endPort().endSpec();
+        }
+        return builder.build();
+    }
+
+    private static void probe(InboxCluster cluster, JsonNode probe, Model model, String where,
                               List<String> problems) throws Exception {
         int port = probe.path("port").asInt();
         String protocol = probe.path("protocol").asText("TCP");
         boolean ignoreLoopback = probe.path("ignoreLoopback").asBoolean(false);
+        boolean viaService = probe.path("viaService").asBoolean(false);
         List<Connectivity.Target> targets = new ArrayList<>();
         Map<String, String> answers = new HashMap<>();
         Map<Connectivity.Target, Boolean> expected = new LinkedHashMap<>();
@@ -250,12 +293,15 @@ public final class NetpolConformance {
                 if (ignoreLoopback && cell.getKey().equals(row.getKey())) {
                     continue;
                 }
-                String ip = podIps.get(cell.getKey());
+                String ip = model.podIps().get(cell.getKey());
                 if (ip == null) {
                     throw new IllegalStateException("probe names pod " + cell.getKey() + ", which the model lacks");
                 }
-                Connectivity.Target target = new Connectivity.Target(row.getKey(), netns, cell.getKey(), InetAddress.ofLiteral(ip),
-                        port, protocol);
+                PodService service = model.services().get(cell.getKey());
+                Connectivity.Target target = viaService
+                        ? new Connectivity.Target(row.getKey(), netns, cell.getKey(), service.clusterIp(),
+                                service.portFor(port, protocol), protocol)
+                        : new Connectivity.Target(row.getKey(), netns, cell.getKey(), InetAddress.ofLiteral(ip), port, protocol);
                 targets.add(target);
                 expected.put(target, cell.getValue().asBoolean());
                 answers.put(cell.getKey(), cell.getKey());

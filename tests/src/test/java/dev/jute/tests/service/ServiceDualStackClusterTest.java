@@ -1,0 +1,237 @@
+package dev.jute.tests.service;
+
+import dev.jute.inbox.Netns;
+import dev.jute.inbox.cluster.InboxCluster;
+import dev.jute.inbox.cluster.Probe;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * IPv6 and dual-stack Services, and internalTrafficPolicy Local, with real traffic in a three-node
+ * in-box cluster (the API allocates ClusterIPs from 10.96.0.0/16 and fd00:10:96::/112): an IPv6
+ * ClusterIP over TCP and UDP from pods on two nodes with replies from the VIP, a dual-stack Service on
+ * both its ClusterIPs, an IPv6 NodePort from the external client, immediate refusal over IPv6 without
+ * endpoints, and internalTrafficPolicy Local (node-local endpoints only; none on the node: dropped, as
+ * kube-proxy does). Backends web-1 (node1) and web-2 (node2); clients on node1 and node3.
+ */
+class ServiceDualStackClusterTest {
+
+    private static final String NS = "svc6";
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Set<String> BACKENDS = Set.of(NS + "/web-1", NS + "/web-2");
+    private static InboxCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Netns.available(), "needs root and iproute2 (ip): skipped");
+        assumeTrue(dev.jute.dataplane.bpf.ServiceDataplane.unavailableReason().isEmpty(),
+                "needs the BPF dataplane: " + dev.jute.dataplane.bpf.ServiceDataplane.unavailableReason().orElse(""));
+        cluster = InboxCluster.start("svc6", 3);
+        var client = cluster.client();
+        client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+        for (int i = 1; i <= 2; i++) {
+            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("web-" + i).addToLabels("app", "web").endMetadata()
+                    .withNewSpec().withNodeName("node" + i).addNewContainer().withName("web").withImage("jute/serve-hostname")
+                    .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
+                    .addNewPort().withName("dns").withContainerPort(5353).withProtocol("UDP").endPort()
+                    .addNewPort().withName("peer-echo").withContainerPort(7070).withProtocol("TCP").endPort()
+                    .endContainer().endSpec().build()).create();
+        }
+        for (int i : new int[]{1, 3}) {
+            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("client-" + i).addToLabels("app", "client")
+                    .endMetadata().withNewSpec().withNodeName("node" + i).addNewContainer().withName("c").withImage("none").endContainer()
+                    .endSpec().build()).create();
+        }
+        cluster.awaitReady(NS, List.of("web-1", "web-2", "client-1", "client-3"), Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void ipv6ClusterIpFromPodsOnTwoNodesOverTcpAndUdpWithRepliesFromTheVip() throws Exception {
+        Service web = create(selecting("web6", "web").editSpec().withIpFamilies("IPv6")
+                .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
+                .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
+                .endSpec());
+        assertEquals(List.of("IPv6"), web.getSpec().getIpFamilies());
+        InetAddress vip = InetAddress.ofLiteral(web.getSpec().getClusterIP());
+        assertInstanceOf(Inet6Address.class, vip, "an IPv6 ClusterIP from fd00:10:96::/112: " + vip);
+        for (int i : new int[]{1, 3}) {
+            Path from = client(i);
+            Set<String> seen = new HashSet<>();
+            // A connected TCP socket only completes with a SYN-ACK from the VIP; a connected UDP socket
+            // only accepts datagrams from it: an answer proves the reverse NAT.
+            Probe.Result tcp = eventually(() -> Probe.run(from, "TCP", vip, 80, TIMEOUT), Probe.Result::reachable,
+                    "client-" + i + " → [" + vip.getHostAddress() + "]:80");
+            assertTrue(BACKENDS.contains(tcp.answer()), tcp.toString());
+            Probe.Result udp = eventually(() -> Probe.run(from, "UDP", vip, 53, TIMEOUT), Probe.Result::reachable,
+                    "client-" + i + " → [" + vip.getHostAddress() + "]:53/UDP");
+            assertTrue(BACKENDS.contains(udp.answer()), udp.toString());
+            for (int attempt = 0; attempt < 40 && seen.size() < 2; attempt++) {
+                Probe.Result r = Probe.run(from, "TCP", vip, 80, TIMEOUT);
+                assertTrue(r.reachable(), r.toString());
+                seen.add(r.answer());
+            }
+            assertEquals(BACKENDS, seen, "client-" + i + " is balanced over both IPv6 endpoints");
+        }
+    }
+
+    @Test
+    void dualStackServiceAnswersOnBothClusterIps() throws Exception {
+        Service both = create(selecting("both", "web").editSpec().withIpFamilyPolicy("PreferDualStack")
+                .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
+        assertEquals(List.of("IPv4", "IPv6"), both.getSpec().getIpFamilies());
+        List<String> ips = both.getSpec().getClusterIPs();
+        assertEquals(2, ips.size(), ips.toString());
+        assertInstanceOf(Inet4Address.class, InetAddress.ofLiteral(ips.get(0)));
+        assertInstanceOf(Inet6Address.class, InetAddress.ofLiteral(ips.get(1)));
+        for (String ip : ips) {
+            InetAddress vip = InetAddress.ofLiteral(ip);
+            for (int i : new int[]{1, 3}) {
+                Path from = client(i);
+                Probe.Result r = eventually(() -> Probe.run(from, "TCP", vip, 80, TIMEOUT), Probe.Result::reachable,
+                        "client-" + i + " → " + ip + ":80");
+                assertTrue(BACKENDS.contains(r.answer()), r.toString());
+            }
+        }
+    }
+
+    @Test
+    void ipv6NodePortFromTheExternalClient() throws Exception {
+        Service nodePort = create(selecting("np6", "web").editSpec().withType("NodePort").withIpFamilies("IPv6")
+                .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
+        Service local = create(selecting("np6-local", "web").editSpec().withType("NodePort").withIpFamilies("IPv6")
+                .withExternalTrafficPolicy("Local")
+                .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
+        int clusterPort = nodePort.getSpec().getPorts().getFirst().getNodePort();
+        int localPort = local.getSpec().getPorts().getFirst().getNodePort();
+        Path outside = cluster.externalNetns();
+        InetAddress me = InetAddress.ofLiteral(cluster.externalAddressIpv6());
+        InetAddress node1 = InetAddress.ofLiteral(cluster.nodeAddressIpv6("node1"));
+        InetAddress node3 = InetAddress.ofLiteral(cluster.nodeAddressIpv6("node3"));
+        // Cluster: node3 has no endpoint; it forwards to node1/node2, masquerading to its own IPv6 address.
+        Probe.Result viaNode3 = eventually(() -> Probe.run(outside, "TCP", node3, clusterPort, TIMEOUT), Probe.Result::reachable,
+                "IPv6 NodePort via node3");
+        assertEquals(node3, peerOf(viaNode3), "masqueraded to node3: " + viaNode3);
+        assertTrue(BACKENDS.contains(backendOf(viaNode3)), viaNode3.toString());
+        // Local: node1's own endpoint answers and sees the external client's address.
+        Probe.Result viaNode1 = eventually(() -> Probe.run(outside, "TCP", node1, localPort, TIMEOUT), Probe.Result::reachable,
+                "IPv6 NodePort Local via node1");
+        assertEquals(NS + "/web-1", backendOf(viaNode1));
+        assertEquals(me, peerOf(viaNode1), "the client's address is kept: " + viaNode1);
+        assertFalse(Probe.run(outside, "TCP", node3, localPort, Duration.ofSeconds(1)).reachable(),
+                "node3 has no local endpoint and does not forward");
+        // A SingleStack IPv4 Service has no NodePort on the nodes' IPv6 addresses (kube-proxy: per family).
+        Service v4 = create(selecting("np4", "web").editSpec().withType("NodePort")
+                .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
+        int v4Port = v4.getSpec().getPorts().getFirst().getNodePort();
+        eventually(() -> Probe.run(outside, "TCP", InetAddress.ofLiteral(cluster.nodeAddress("node1")), v4Port, TIMEOUT),
+                Probe.Result::reachable, "IPv4 NodePort programmed");
+        assertFalse(Probe.run(outside, "TCP", node1, v4Port, Duration.ofSeconds(1)).reachable(), "no IPv6 NodePort for an IPv4 Service");
+    }
+
+    @Test
+    void ipv6ServiceWithoutEndpointsRefusesAtOnce() throws Exception {
+        Service empty = create(selecting("empty6", "nobody").editSpec().withIpFamilies("IPv6")
+                .addNewPort().withName("t").withPort(80).withProtocol("TCP").endPort()
+                .addNewPort().withName("u").withPort(53).withProtocol("UDP").endPort().endSpec());
+        InetAddress vip = InetAddress.ofLiteral(empty.getSpec().getClusterIP());
+        assertInstanceOf(Inet6Address.class, vip);
+        Probe.Result refused = eventually(() -> Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(5)),
+                r -> !r.reachable() && r.error() != null && r.error().toLowerCase().contains("refused"), "TCP reset over IPv6");
+        long started = System.nanoTime();
+        Probe.Result again = Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(5));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertFalse(again.reachable());
+        assertTrue(millis < 1_000, "refused in " + millis + " ms, not after a timeout: " + again + " / " + refused);
+        Probe.Result udp = Probe.run(client(3), "UDP", vip, 53, Duration.ofSeconds(2));
+        assertFalse(udp.reachable());
+        assertTrue(udp.error() != null && udp.error().toLowerCase().contains("unreachable"), "ICMPv6 port unreachable: " + udp);
+    }
+
+    @Test
+    void internalTrafficPolicyLocalUsesOnlyNodeLocalEndpointsAndDropsWithoutThem() throws Exception {
+        Service local = create(selecting("itp-local", "web").editSpec().withIpFamilyPolicy("RequireDualStack")
+                .withInternalTrafficPolicy("Local")
+                .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
+        for (String ip : local.getSpec().getClusterIPs()) {
+            InetAddress vip = InetAddress.ofLiteral(ip);
+            // client-1 shares node1 with web-1 only: every connection lands there, never on node2's web-2.
+            eventually(() -> Probe.run(client(1), "TCP", vip, 80, TIMEOUT), Probe.Result::reachable, "client-1 → " + ip);
+            for (int n = 0; n < 15; n++) {
+                Probe.Result r = Probe.run(client(1), "TCP", vip, 80, TIMEOUT);
+                assertEquals(NS + "/web-1", r.answer(), "probe " + n + " to " + ip + ": " + r);
+            }
+            // client-3's node has no endpoint: kube-proxy drops (not rejects) such traffic, so the
+            // connection neither completes nor is refused; it times out.
+            Probe.Result none = Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(1));
+            assertFalse(none.reachable(), none.toString());
+            assertEquals("timed out", none.error(), "dropped, not refused: " + none);
+        }
+    }
+
+    private static Service create(ServiceBuilder service) {
+        return cluster.client().resource(service.editMetadata().withNamespace(NS).endMetadata().build()).create();
+    }
+
+    private static ServiceBuilder selecting(String name, String app) {
+        return new ServiceBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec().addToSelector("app", app).endSpec();
+    }
+
+    private static Path client(int i) {
+        return cluster.podNetns(NS, "client-" + i).orElseThrow();
+    }
+
+    /** The pod that answered a peer-echo probe ("ns/pod from ADDRESS"). */
+    private static String backendOf(Probe.Result result) {
+        return result.answer().substring(0, result.answer().indexOf(" from "));
+    }
+
+    /** The client address the backend saw in a peer-echo probe. */
+    private static InetAddress peerOf(Probe.Result result) {
+        return InetAddress.ofLiteral(result.answer().substring(result.answer().indexOf(" from ") + 6).strip());
+    }
+
+    /** Probes until {@code check} holds on the result (the agents converge within moments); returns the last result. */
+    private static Probe.Result eventually(Supplier<Probe.Result> probe, Predicate<Probe.Result> check, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Probe.Result last;
+        do {
+            last = probe.get();
+            if (check.test(last)) {
+                return last;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError(what + ": last probe " + last);
+    }
+}
