@@ -40,8 +40,12 @@ final class NodeAgent implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Starts the agent; returns at once ({@link #awaitServing} waits for it). */
-    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir) {
+    /**
+     * Starts the agent; returns at once ({@link #awaitServing} waits for it).
+     *
+     * @param socketLbCgroup the node's own cgroup for the socket-LB hooks (never the host's root), or "none"
+     */
+    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir, String socketLbCgroup) {
         try {
             Files.createDirectories(nodeDir);
             Path log = nodeDir.resolve("agent.log");
@@ -51,7 +55,8 @@ final class NodeAgent implements AutoCloseable {
                     "-jar", JuteArtifacts.agentJar().toString(),
                     "agent", "--node-name", node, "--kubeconfig", kubeconfig.toString(), "--routing", "direct",
                     "--socket", socket.toString(), "--state-dir", nodeDir.resolve("state").toString(),
-                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString(), "--lb-pool", LB_POOL);
+                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString(), "--lb-pool", LB_POOL,
+                    "--socket-lb-cgroup", socketLbCgroup);
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             return new NodeAgent(node, netns.path(), process, log, socket);
