@@ -11,6 +11,8 @@
  *  sendmsg4/6   the same for each datagram of an unconnected UDP socket.
  *  recvmsg4/6   a datagram from a backend this socket was sent to appears to come from the frontend.
  *  getpeername4/6  a connected socket reports the frontend as its peer.
+ *  sock_release a closing connected socket forgets its translation (unconnected UDP sockets leave
+ *               theirs to the LRU: they may have sent to many frontends).
  *
  * Only sockets of the node's network namespace are translated (sock_lb_config.netns_cookie):
  * pods' sockets keep the tc path, where their NetworkPolicy and conntrack are.
@@ -23,12 +25,16 @@
 #define SYSCALL_PASS 1
 #define SYSCALL_REJECT 0
 
+/* Socket address families (bpf_sock.family), from linux/socket.h, which BPF programs cannot include. */
+#define AF_INET_ 2
+#define AF_INET6_ 10
+
 #ifndef ECONNREFUSED
 #define ECONNREFUSED 111
 #endif
 
 /* The socket belongs to the node's own network namespace, and the agent configured it. */
-JUTE_INLINE int node_socket(struct bpf_sock_addr *ctx)
+JUTE_INLINE int node_socket(void *ctx)
 {
 	__u32 zero = 0;
 	struct sock_lb_config *config = bpf_map_lookup_elem(&sock_lb_config, &zero);
@@ -282,6 +288,41 @@ SEC("cgroup/getpeername6")
 int sock_getpeername6(struct bpf_sock_addr *ctx)
 {
 	return reverse6(ctx);
+}
+
+/*
+ * A connected socket's peer is the backend its connect was translated to: that entry can go now, so
+ * the LRU holds live sockets (and unconnected UDP ones) instead of evicting them for closed ones.
+ */
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *sk)
+{
+	if (!node_socket(sk))
+		return SYSCALL_PASS;
+	struct sock_revnat_key key = { .cookie = bpf_get_socket_cookie(sk), .port = bpf_ntohs((__u16)sk->dst_port) };
+	if (key.port == 0)
+		return SYSCALL_PASS; /* never connected */
+	if (sk->family == AF_INET_) {
+		__u32 ip4 = sk->dst_ip4;
+		__builtin_memcpy(key.addr, &ip4, 4);
+		key.family = FAMILY_IPV4;
+	} else if (sk->family == AF_INET6_) {
+		__u32 w0 = sk->dst_ip6[0], w1 = sk->dst_ip6[1], w2 = sk->dst_ip6[2], w3 = sk->dst_ip6[3];
+		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
+			__builtin_memcpy(key.addr, &w3, 4);
+			key.family = FAMILY_IPV4;
+		} else {
+			__builtin_memcpy(key.addr, &w0, 4);
+			__builtin_memcpy(&key.addr[4], &w1, 4);
+			__builtin_memcpy(&key.addr[8], &w2, 4);
+			__builtin_memcpy(&key.addr[12], &w3, 4);
+			key.family = FAMILY_IPV6;
+		}
+	} else {
+		return SYSCALL_PASS;
+	}
+	bpf_map_delete_elem(&sock_revnat, &key);
+	return SYSCALL_PASS;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -384,7 +384,8 @@ struct {
  * sock_revnat: what the cgroup socket hooks translated, per socket. connect / sendmsg replaced a
  * frontend (VIP, port) by a backend; recvmsg and getpeername must show the frontend again, so the
  * key is what the socket now sees as its peer: (socket cookie, backend address, backend port).
- * Entries are never deleted (a closed socket's cookie is never reused): the LRU evicts them.
+ * A connected socket's entry is deleted when it closes (sock_release); an unconnected UDP socket's
+ * stay until the LRU evicts them (a cookie is never reused, so a stale entry is never wrong).
  */
 struct sock_revnat_key {
 	__u64 cookie;        /* 0   bpf_get_socket_cookie of the translated socket */
@@ -404,7 +405,7 @@ struct sock_revnat_value {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 131072);
+	__uint(max_entries, 65536);
 	__type(key, struct sock_revnat_key);
 	__type(value, struct sock_revnat_value);
 } sock_revnat SEC(".maps");

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Socket-level load balancing for host-network processes ({@code sock_lb.c}): cgroup v2 hooks that
  * turn a ClusterIP (any internal-scope frontend) into a backend when a socket of the node's own
- * network namespace connects or sends to it, and show the frontend again to recvmsg and getpeername.
+ * network namespace connects or sends to it, show the frontend again to recvmsg and getpeername, and
+ * forget a connected socket's translation when it closes.
  * Pods are not affected (their namespace cookie differs); they keep the tc path of {@link PolicyDataplane}.
  *
  * <p>The hooks are attached through BPF links pinned beside the maps ({@code cgroup_link_<program>}),
@@ -47,7 +48,8 @@ public final class SocketLoadBalancer implements AutoCloseable {
         RECVMSG4("sock_recvmsg4", 19),
         RECVMSG6("sock_recvmsg6", 20),
         GETPEERNAME4("sock_getpeername4", 29),
-        GETPEERNAME6("sock_getpeername6", 30);
+        GETPEERNAME6("sock_getpeername6", 30),
+        SOCK_RELEASE("sock_release", 34);
 
         private final String program;
         private final int attachType;

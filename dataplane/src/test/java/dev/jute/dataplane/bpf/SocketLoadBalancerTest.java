@@ -179,6 +179,9 @@ class SocketLoadBalancerTest {
         }
         // The pins hold the attachment after the loader closed.
         assertEquals(Set.of("backend-1", "backend-2"), greetings(16), "both backends answer through the VIP");
+        try (ServiceMaps pinned = ServiceMaps.openPinned(pins)) {
+            assertEquals(0, pinned.socketTranslationCount(), "closed connections forgot their translations");
+        }
 
         // socat's UDP-SENDTO only accepts datagrams from the address it sends to: the reply must come from the VIP.
         BpfTestEnvironment.Result udp = run(true, node, "sh", "-c", "echo probe | socat -t2 - UDP-SENDTO:" + VIP + ":53");
