@@ -1,6 +1,8 @@
 package dev.jute.inbox.cluster;
 
 import dev.jute.dataplane.LibC;
+import dev.jute.inbox.Command;
+import dev.jute.inbox.JuteArtifacts;
 
 import com.sun.jna.NativeLong;
 
@@ -10,7 +12,11 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A host-network client process of a node (started by {@link InboxCluster#hostNetworkCommand} in the
@@ -32,6 +38,35 @@ public final class HostNetworkClient {
     private static final int TIMEOUT_SECONDS = 2;
 
     private HostNetworkClient() {
+    }
+
+    /** The command line that runs this client with {@code args} (a JVM on the harness's class path). */
+    public static List<String> command(String... args) {
+        List<String> command = new ArrayList<>(List.of(JuteArtifacts.java().toString(), "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                HostNetworkClient.class.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * Runs the client as a host-network process of {@code node} (its namespace and socket-LB cgroup);
+     * its output lines.
+     *
+     * @throws IllegalStateException when the client fails as a whole (not when a connection is refused)
+     */
+    public static List<String> runOn(InboxCluster cluster, String node, Duration timeout, String... args) {
+        return run(cluster.hostNetworkCommand(node, command(args).toArray(String[]::new)), timeout);
+    }
+
+    /** Runs a command line made with {@link #command}; its output lines. */
+    public static List<String> run(List<String> commandLine, Duration timeout) {
+        Command.Result result = Command.run(commandLine, null, Map.of(), timeout);
+        if (!result.ok()) {
+            throw new IllegalStateException("host-network client failed (" + result.exitCode() + "): " + result.stderr()
+                                            + result.stdout());
+        }
+        return result.stdout().lines().filter(line -> !line.isBlank()).toList();
     }
 
     public static void main(String[] args) throws Exception {

@@ -1,7 +1,6 @@
 package dev.jute.tests.service;
 
 import dev.jute.inbox.Command;
-import dev.jute.inbox.JuteArtifacts;
 import dev.jute.inbox.Netns;
 import dev.jute.inbox.cluster.HostNetworkClient;
 import dev.jute.inbox.cluster.InboxCluster;
@@ -17,10 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,24 +81,12 @@ class HostNetworkServiceTest {
         }
     }
 
-    private static List<String> clientCommand(String... args) {
-        List<String> command = new ArrayList<>(List.of(JuteArtifacts.java().toString(), "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                HostNetworkClient.class.getName()));
-        command.addAll(List.of(args));
-        return command;
-    }
-
     /** Runs the client as a host-network process of node1: in its namespace and, if {@code inCgroup}, in its cgroup. */
     private static List<Answer> fromNode1(boolean inCgroup, String... args) {
-        List<String> command = inCgroup ? cluster.hostNetworkCommand("node1", clientCommand(args).toArray(String[]::new))
-                : Command.concat(List.of("ip", "netns", "exec", cluster.names().nodeNetns("node1")),
-                clientCommand(args).toArray(String[]::new));
-        Command.Result result = Command.run(command, null, Map.of(), Duration.ofSeconds(60));
-        if (!result.ok()) {
-            throw new AssertionError("client failed (" + result.exitCode() + "): " + result.stderr() + result.stdout());
-        }
-        return result.stdout().lines().filter(l -> !l.isBlank()).map(Answer::parse).toList();
+        List<String> lines = inCgroup ? HostNetworkClient.runOn(cluster, "node1", Duration.ofSeconds(60), args)
+                : HostNetworkClient.run(Command.concat(List.of("ip", "netns", "exec", cluster.names().nodeNetns("node1")),
+                HostNetworkClient.command(args).toArray(String[]::new)), Duration.ofSeconds(60));
+        return lines.stream().map(Answer::parse).toList();
     }
 
     /** Retries a single probe until it succeeds (the agents program new Services within moments). */
@@ -218,10 +203,9 @@ class HostNetworkServiceTest {
     }
 
     private static String latency(String address, String port) {
-        List<String> command = cluster.hostNetworkCommand("node1",
-                clientCommand("connect-latency", address, port, "1000").toArray(String[]::new));
-        Command.Result result = Command.run(command, null, Map.of(), Duration.ofSeconds(120));
-        assertTrue(result.ok() && result.stdout().contains("n=1000"), "1,000 connects to " + address + ": " + result.stderr());
-        return result.stdout().strip();
+        String result = HostNetworkClient.runOn(cluster, "node1", Duration.ofSeconds(120), "connect-latency", address, port, "1000")
+                .getFirst();
+        assertTrue(result.endsWith("n=1000"), "1,000 connects to " + address + ": " + result);
+        return result;
     }
 }
