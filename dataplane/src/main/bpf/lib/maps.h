@@ -378,4 +378,52 @@ struct {
 	__type(value, struct lb_config);
 } lb_config SEC(".maps");
 
+/* ============================== Socket-level load balancing (sock_lb) ============================== */
+
+/*
+ * sock_revnat: what the cgroup socket hooks translated, per socket. connect / sendmsg replaced a
+ * frontend (VIP, port) by a backend; recvmsg and getpeername must show the frontend again, so the
+ * key is what the socket now sees as its peer: (socket cookie, backend address, backend port).
+ * A connected socket's entry is deleted when it closes (sock_release); an unconnected UDP socket's
+ * stay until the LRU evicts them (a cookie is never reused, so a stale entry is never wrong).
+ */
+struct sock_revnat_key {
+	__u64 cookie;        /* 0   bpf_get_socket_cookie of the translated socket */
+	__u8 addr[16];       /* 8   network-order backend address */
+	__u16 port;          /* 24  host order: backend port */
+	__u8 family;         /* 26  FAMILY_IPV4 / FAMILY_IPV6 (IPv4-mapped IPv6 peers are stored as IPv4) */
+	__u8 pad[5];         /* 27  zero */
+};                           /* 32 bytes */
+
+struct sock_revnat_value {
+	__u8 addr[16];       /* 0   network-order frontend address */
+	__u16 port;          /* 16  host order: frontend port */
+	__u8 family;         /* 18  */
+	__u8 pad;            /* 19  */
+	__u32 service_id;    /* 20  the frontend's service id (for tools) */
+};                           /* 24 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct sock_revnat_key);
+	__type(value, struct sock_revnat_value);
+} sock_revnat SEC(".maps");
+
+/*
+ * sock_lb_config (one entry, index 0): the network namespace whose sockets are translated, as
+ * bpf_get_netns_cookie names it: the node's own. Sockets of pods (other namespaces) keep the tc
+ * path, where their policy and conntrack are. Zero: translate nothing.
+ */
+struct sock_lb_config {
+	__u64 netns_cookie;  /* 0   */
+};                           /* 8 bytes */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sock_lb_config);
+} sock_lb_config SEC(".maps");
+
 #endif

@@ -34,6 +34,10 @@ public final class LibC {
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
     public static final int SOL_NETLINK = 270;
+    /** {@code getsockopt(SOL_SOCKET)}: the 64-bit cookie of the socket's network namespace (Linux 5.14+). */
+    public static final int SO_NETNS_COOKIE = 71;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_DGRAM = 2;
 
     /** {@code setns} namespace type for network namespaces. */
     public static final int CLONE_NEWNET = 0x40000000;
@@ -54,7 +58,13 @@ public final class LibC {
 
     public static native int getsockname(int fd, byte[] address, int[] addressLength);
 
+    public static native int getpeername(int fd, byte[] address, int[] addressLength);
+
+    public static native int connect(int fd, byte[] address, int addressLength);
+
     public static native int setsockopt(int fd, int level, int name, byte[] value, int valueLength);
+
+    public static native int getsockopt(int fd, int level, int name, byte[] value, int[] valueLength);
 
     public static native NativeLong send(int fd, byte[] buffer, NativeLong length, int flags);
 

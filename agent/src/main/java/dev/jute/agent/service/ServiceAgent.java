@@ -7,6 +7,7 @@ import dev.jute.agent.health.PrometheusText;
 import dev.jute.agent.k8s.ClusterCache;
 import dev.jute.agent.k8s.NodeInfo;
 import dev.jute.dataplane.Address;
+import dev.jute.dataplane.Cgroup2;
 import dev.jute.dataplane.LibC;
 import dev.jute.dataplane.Link;
 import dev.jute.dataplane.NetlinkSocket;
@@ -14,6 +15,7 @@ import dev.jute.dataplane.RouteNetlink;
 import dev.jute.dataplane.Sysctl;
 import dev.jute.dataplane.bpf.BpfFilesystem;
 import dev.jute.dataplane.bpf.ServiceDataplane;
+import dev.jute.dataplane.bpf.SocketLoadBalancer;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Service;
@@ -41,8 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link ServiceSyncer}), puts {@code from_netdev} on the node's uplink for NodePort and
  * LoadBalancer traffic, hands out LoadBalancer addresses from {@code --lb-pool} when this node leads,
  * serves {@code healthCheckNodePort}s and tells the {@link LoadBalancerAnnouncer} which LoadBalancer
- * addresses this node should attract ({@link LoadBalancerAnnouncements}). ClusterIP traffic of pods is translated by {@code from_pod}, which NetworkPolicy
- * puts on every pod link, so pods reach Services only where the policy dataplane runs.
+ * addresses this node should attract ({@link LoadBalancerAnnouncements}). ClusterIP traffic of pods is
+ * translated by {@code from_pod}, which NetworkPolicy puts on every pod link, so pods reach Services
+ * only where the policy dataplane runs. Host-network processes reach ClusterIPs through the socket-LB
+ * hooks ({@link SocketLoadBalancer}) on {@code --socket-lb-cgroup}.
  *
  * <p>Nothing is written before the informers have synced: a partial view would delete the frontends
  * a restarted agent adopted from the pins.
@@ -58,6 +62,7 @@ public final class ServiceAgent implements AutoCloseable {
     private final KubernetesClient client;
     private final LoadBalancerAnnouncer announcer;
     private final ServiceDataplane dataplane;
+    private final SocketLoadBalancer socketLb;
     private final NetlinkSocket netlinkSocket;
     private final ServiceSyncer syncer;
     private final HealthCheckServers healthChecks = new HealthCheckServers();
@@ -70,13 +75,15 @@ public final class ServiceAgent implements AutoCloseable {
     private Set<InetAddress> announced = Set.of();
 
     private ServiceAgent(String nodeName, ServiceOptions options, ClusterCache cluster, KubernetesClient client,
-                         LoadBalancerAnnouncer announcer, ServiceDataplane dataplane, NetlinkSocket netlinkSocket) {
+                         LoadBalancerAnnouncer announcer, ServiceDataplane dataplane, SocketLoadBalancer socketLb,
+                         NetlinkSocket netlinkSocket) {
         this.nodeName = nodeName;
         this.options = options;
         this.cluster = cluster;
         this.client = client;
         this.announcer = announcer;
         this.dataplane = dataplane;
+        this.socketLb = socketLb;
         this.netlinkSocket = netlinkSocket;
         this.syncer = new ServiceSyncer(dataplane.maps());
         this.loop = new CoalescingLoop("service-sync", LOG, Duration.ofMillis(200), this::pass);
@@ -113,10 +120,12 @@ public final class ServiceAgent implements AutoCloseable {
         }
         ServiceDataplane dataplane = ServiceDataplane.open(pins);
         NetlinkSocket socket = null;
+        SocketLoadBalancer socketLb = null;
         try {
+            socketLb = startSocketLb(options.socketLb(), pins);
             socket = NetlinkSocket.open();
             ServiceAgent agent = new ServiceAgent(nodeName, options, cluster, client,
-                    announcer == null ? LoadBalancerAnnouncer.NONE : announcer, dataplane, socket);
+                    announcer == null ? LoadBalancerAnnouncer.NONE : announcer, dataplane, socketLb, socket);
             agent.attachUplink();
             cluster.onChange(agent.loop::trigger);
             agent.loop.start();
@@ -127,9 +136,58 @@ public final class ServiceAgent implements AutoCloseable {
             if (socket != null) {
                 socket.close();
             }
+            if (socketLb != null) {
+                socketLb.close();
+            }
             dataplane.close();
             throw e;
         }
+    }
+
+    /**
+     * Attaches the socket-LB hooks to the chosen cgroup for the sockets of this (the node's) network
+     * namespace, or with {@code none} removes an attachment an earlier agent left. The loaded hooks, or
+     * null when off. Where the cgroup was not given explicitly, a missing cgroup v2 hierarchy or a
+     * kernel that refuses the hooks only turns socket-LB off (pods' Services work without it).
+     */
+    private static SocketLoadBalancer startSocketLb(ServiceOptions.SocketLbCgroup choice, Path pins) {
+        if (choice.off()) {
+            int removed = SocketLoadBalancer.detach(pins);
+            LOG.info("socket-LB off (--socket-lb-cgroup none): host-network processes do not reach ClusterIPs",
+                    "hooks_removed", removed);
+            return null;
+        }
+        boolean explicit = choice.cgroup() != null;
+        Optional<Path> cgroup = explicit ? Optional.of(choice.cgroup()) : Cgroup2.mountRoot();
+        Optional<String> problem = SocketLoadBalancer.unavailableReason();
+        if (problem.isEmpty() && cgroup.isEmpty()) {
+            problem = Optional.of("no cgroup v2 hierarchy is mounted in the agent's mount namespace");
+        } else if (problem.isEmpty() && !Cgroup2.isCgroup2(cgroup.get())) {
+            problem = Optional.of(cgroup.get() + " is not a cgroup v2 directory");
+        }
+        if (problem.isEmpty()) {
+            SocketLoadBalancer socketLb = SocketLoadBalancer.open(pins);
+            try {
+                long cookie = SocketLoadBalancer.currentNetnsCookie();
+                socketLb.translateNamespace(cookie);
+                socketLb.attach(cgroup.get());
+                LOG.info("socket-LB attached: host-network processes reach ClusterIPs", "cgroup", cgroup.get(),
+                        "netns_cookie", cookie, "hooks", SocketLoadBalancer.Hook.values().length);
+                return socketLb;
+            } catch (RuntimeException e) {
+                socketLb.close();
+                if (explicit) {
+                    throw e;
+                }
+                problem = Optional.of(e.getMessage());
+            }
+        }
+        if (explicit) {
+            throw new IllegalStateException("--socket-lb-cgroup " + choice.cgroup() + ": " + problem.get());
+        }
+        LOG.warn("socket-LB off: host-network processes do not reach ClusterIPs (give --socket-lb-cgroup)",
+                "reason", problem.get());
+        return null;
     }
 
     /** The node's InternalIPs, from its Node object (what NodePorts listen on). */
@@ -315,6 +373,9 @@ public final class ServiceAgent implements AutoCloseable {
         text.sample("jute_service_problems", problems.size());
         text.family("jute_service_lb_status_writes_total", "counter", "LoadBalancer statuses this node wrote as IPAM leader.");
         text.sample("jute_service_lb_status_writes_total", statusWrites.get());
+        text.family("jute_service_socket_lb_attached", "gauge",
+                "1 when host-network processes reach ClusterIPs through the socket-LB hooks of this agent.");
+        text.sample("jute_service_socket_lb_attached", socketLb != null ? 1 : 0);
     }
 
     @Override
@@ -322,7 +383,11 @@ public final class ServiceAgent implements AutoCloseable {
         loop.close();
         healthChecks.close();
         netlinkSocket.close();
-        // The uplink program and the pinned maps keep serving while no agent runs; the next one adopts them.
+        // The uplink program, the socket-LB links and the pinned maps keep serving while no agent runs;
+        // the next one adopts them.
+        if (socketLb != null) {
+            socketLb.close();
+        }
         dataplane.close();
     }
 

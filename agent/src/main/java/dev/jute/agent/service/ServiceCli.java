@@ -4,6 +4,7 @@ import dev.jute.dataplane.bpf.ServiceBackend;
 import dev.jute.dataplane.bpf.ServiceEntry;
 import dev.jute.dataplane.bpf.ServiceFrontend;
 import dev.jute.dataplane.bpf.ServiceMaps;
+import dev.jute.dataplane.bpf.SocketLoadBalancer;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -63,6 +65,7 @@ public final class ServiceCli {
         }
         try (ServiceMaps maps = ServiceMaps.openPinned(pins)) {
             out.print(format(maps.services()));
+            out.println(socketLbLine(SocketLoadBalancer.attachment(pins), maps));
             return 0;
         } catch (RuntimeException e) {
             err.println("jute service: cannot read the maps under " + pins + ": " + e.getMessage());
@@ -83,6 +86,20 @@ public final class ServiceCli {
         }
         text.append(sorted.size()).append(" frontends\n");
         return text.toString();
+    }
+
+    /** Whether host-network processes reach ClusterIPs: the socket-LB links pinned beside the maps. */
+    static String socketLbLine(Optional<SocketLoadBalancer.Attachment> attachment, ServiceMaps maps) {
+        if (attachment.isEmpty()) {
+            return "socket-LB: not attached (host-network processes do not reach ClusterIPs)";
+        }
+        SocketLoadBalancer.Attachment a = attachment.get();
+        if (a.cgroupId() == 0) {
+            return "socket-LB: " + a.hooks() + " hooks pinned, but their cgroup is gone (restart the agent)";
+        }
+        return String.format(Locale.ROOT, "socket-LB: %d/%d hooks on cgroup id %d, netns cookie %d, %d socket translations remembered",
+                a.hooks(), SocketLoadBalancer.Hook.values().length, a.cgroupId(), maps.socketLbNetnsCookie(),
+                maps.socketTranslationCount());
     }
 
     private static String flags(ServiceFrontend f) {

@@ -90,6 +90,14 @@ final class Libbpf {
 
     static native Pointer libbpf_set_print(LibbpfLog.PrintFunction print);
 
+    // --- links (cgroup attachments) ---------------------------------------------------------------
+
+    static native int bpf_link_create(int programFd, int targetFd, int attachType, Pointer options);
+
+    static native int bpf_link_update(int linkFd, int newProgramFd, Pointer options);
+
+    static native int bpf_link_detach(int linkFd);
+
     // --- tc ---------------------------------------------------------------------------------------
 
     static native int bpf_tc_hook_create(Pointer hook);

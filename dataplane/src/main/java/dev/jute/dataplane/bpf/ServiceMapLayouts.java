@@ -193,4 +193,24 @@ final class ServiceMapLayouts {
         b.put(nodeIpv6 == null ? new byte[16] : nodeIpv6.getAddress());
         return b.array();
     }
+
+    // --- socket-level load balancing (sock_lb.c) ----------------------------------------------------
+
+    static final int SOCK_REVNAT_KEY_SIZE = 32;
+    static final int SOCK_REVNAT_VALUE_SIZE = 24;
+    static final int SOCK_LB_CONFIG_KEY_SIZE = 4;
+    static final int SOCK_LB_CONFIG_VALUE_SIZE = 8;
+
+    static byte[] sockLbConfigKey() {
+        return buffer(SOCK_LB_CONFIG_KEY_SIZE).putInt(0).array();
+    }
+
+    /** 0 netns_cookie (u64): the namespace whose sockets are translated; 0 translates none. */
+    static byte[] sockLbConfigValue(long netnsCookie) {
+        return buffer(SOCK_LB_CONFIG_VALUE_SIZE).putLong(netnsCookie).array();
+    }
+
+    static long decodeSockLbConfig(byte[] value) {
+        return wrap(value, SOCK_LB_CONFIG_VALUE_SIZE, "sock_lb_config value").getLong(0);
+    }
 }

@@ -33,7 +33,12 @@ public final class ServiceMaps implements AutoCloseable {
     public static final String AFFINITY = "affinity";
     public static final String NAT_CT = "nat_ct";
     public static final String LB_CONFIG = "lb_config";
-    public static final List<String> NAMES = List.of(SERVICES, BACKENDS, REVNAT, AFFINITY, NAT_CT, LB_CONFIG);
+    /** Socket-LB (sock_lb.c): per socket, the frontend a connect/sendmsg was translated from. */
+    public static final String SOCK_REVNAT = "sock_revnat";
+    /** Socket-LB: the network namespace whose sockets are translated. */
+    public static final String SOCK_LB_CONFIG = "sock_lb_config";
+    public static final List<String> NAMES = List.of(SERVICES, BACKENDS, REVNAT, AFFINITY, NAT_CT, LB_CONFIG,
+            SOCK_REVNAT, SOCK_LB_CONFIG);
 
     private final Map<String, BpfMap> maps;
     private final boolean ownsMaps;
@@ -52,6 +57,10 @@ public final class ServiceMaps implements AutoCloseable {
         PinnedMaps.requireSizes(maps, AFFINITY, ServiceMapLayouts.AFFINITY_KEY_SIZE, ServiceMapLayouts.AFFINITY_VALUE_SIZE);
         PinnedMaps.requireSizes(maps, NAT_CT, ServiceMapLayouts.NAT_KEY_SIZE, ServiceMapLayouts.NAT_VALUE_SIZE);
         PinnedMaps.requireSizes(maps, LB_CONFIG, ServiceMapLayouts.LB_CONFIG_KEY_SIZE, ServiceMapLayouts.LB_CONFIG_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, SOCK_REVNAT, ServiceMapLayouts.SOCK_REVNAT_KEY_SIZE,
+                ServiceMapLayouts.SOCK_REVNAT_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, SOCK_LB_CONFIG, ServiceMapLayouts.SOCK_LB_CONFIG_KEY_SIZE,
+                ServiceMapLayouts.SOCK_LB_CONFIG_VALUE_SIZE);
     }
 
     /** Over the maps of a loaded program (borrowed: closing this leaves them to their object). */
@@ -85,6 +94,26 @@ public final class ServiceMaps implements AutoCloseable {
         }
         map(LB_CONFIG).update(ServiceMapLayouts.lbConfigKey(), ServiceMapLayouts.lbConfigValue(ipv4, ipv6),
                 BpfMap.UPDATE_ANY);
+    }
+
+    /**
+     * The network namespace whose sockets the socket-LB hooks translate, by its cookie
+     * ({@link SocketLoadBalancer#currentNetnsCookie()}); 0 makes them translate nothing.
+     */
+    public void setSocketLbNetnsCookie(long netnsCookie) {
+        map(SOCK_LB_CONFIG).update(ServiceMapLayouts.sockLbConfigKey(), ServiceMapLayouts.sockLbConfigValue(netnsCookie),
+                BpfMap.UPDATE_ANY);
+    }
+
+    /** The namespace cookie the socket-LB hooks translate (0: none). */
+    public long socketLbNetnsCookie() {
+        return map(SOCK_LB_CONFIG).lookup(ServiceMapLayouts.sockLbConfigKey()).map(ServiceMapLayouts::decodeSockLbConfig)
+                .orElse(0L);
+    }
+
+    /** How many socket translations are remembered for reverse lookups (sock_revnat entries, until evicted). */
+    public int socketTranslationCount() {
+        return map(SOCK_REVNAT).keys().size();
     }
 
     // --- services -----------------------------------------------------------------------------------

@@ -66,4 +66,13 @@ class ServiceMapLayoutsTest {
                 () -> ServiceFrontend.of(1, vip, 80, 6, FrontendScope.INTERNAL).withAffinity(86_401));
         assertThrows(IllegalArgumentException.class, () -> new ServiceBackend(vip, 70000, false));
     }
+
+    @Test
+    void socketLbLayouts() {
+        assertEquals(4, ServiceMapLayouts.sockLbConfigKey().length);
+        byte[] config = ServiceMapLayouts.sockLbConfigValue(0x1122334455667788L);
+        assertEquals(ServiceMapLayouts.SOCK_LB_CONFIG_VALUE_SIZE, config.length);
+        assertEquals((byte) 0x88, config[0], "little-endian u64 at offset 0");
+        assertEquals(0x1122334455667788L, ServiceMapLayouts.decodeSockLbConfig(config));
+    }
 }

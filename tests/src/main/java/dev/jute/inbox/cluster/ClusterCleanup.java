@@ -39,7 +39,9 @@ public final class ClusterCleanup {
         if (dev.jute.dataplane.bpf.BpfFilesystem.isBpfFilesystem(names.bpfDir())) {
             dev.jute.dataplane.bpf.BpfFilesystem.unmount(names.bpfDir());
         }
-        InboxCluster.deleteRecursively(names.stateDir());
+        if (NodeCgroups.remove(names)) {
+            InboxCluster.deleteRecursively(names.stateDir());
+        }
     }
 
     private static boolean isHarness(ProcessHandle process) {

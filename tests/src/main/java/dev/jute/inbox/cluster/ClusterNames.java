@@ -58,6 +58,24 @@ public record ClusterNames(String cluster) {
         return stateDir().resolve("bpf");
     }
 
+    /**
+     * Where the cluster mounts the cgroup v2 hierarchy once more: the agents run under {@code ip netns
+     * exec}, whose fresh {@code /sys} has no cgroup mount, so their socket-LB cgroups are reached here.
+     */
+    public Path cgroupMount() {
+        return stateDir().resolve("cgroup");
+    }
+
+    /** The prefix of the cluster's cgroups (directly under the hierarchy's root). */
+    public String cgroupPrefix() {
+        return "jute-inbox-" + cluster + "-";
+    }
+
+    /** A node's cgroup, under {@link #cgroupMount()}: its host-network processes get ClusterIPs translated. */
+    public Path nodeCgroup(String node) {
+        return cgroupMount().resolve(cgroupPrefix() + node);
+    }
+
     public Path nodeDir(String node) {
         return stateDir().resolve("nodes").resolve(node);
     }

@@ -42,6 +42,8 @@ public final class InboxCluster implements AutoCloseable {
     private KubernetesClient client;
     private final List<String> agentArguments;
     private Duration startup;
+    /** Why the nodes have no socket-LB cgroups (host-network clients then reach no ClusterIP), or null. */
+    private String socketLbProblem;
 
     private InboxCluster(ClusterNames names, List<String> agentArguments) {
         this.names = names;
@@ -100,10 +102,15 @@ public final class InboxCluster implements AutoCloseable {
         for (String namespace : List.of("default", "kube-system")) {
             client.resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create();
         }
+        socketLbProblem = NodeCgroups.mount(names).orElse(null);
+        if (socketLbProblem != null) {
+            HarnessLog.warn("cluster", "no socket-LB cgroups (" + socketLbProblem + "): host-network clients reach no ClusterIP");
+        }
         for (ClusterNetwork.Machine machine : network.machines()) {
             registerNode(machine);
+            String socketLbCgroup = socketLbProblem == null ? NodeCgroups.create(names, machine.name()).toString() : "none";
             agents.put(machine.name(), NodeAgent.start(machine.netns(), machine.name(), names.nodeDir(machine.name()),
-                    names.nodeKubeconfig(), names.bpfDir().resolve(machine.name()), agentArguments));
+                    names.nodeKubeconfig(), names.bpfDir().resolve(machine.name()), socketLbCgroup, agentArguments));
         }
         for (NodeAgent agent : agents.values()) {
             agent.awaitServing(Duration.ofSeconds(60));
@@ -185,6 +192,33 @@ public final class InboxCluster implements AutoCloseable {
     public Path nodeNetns(String node) {
         return network.machines().stream().filter(m -> m.name().equals(node)).map(m -> m.netns().path())
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("no node " + node));
+    }
+
+    /**
+     * A node's socket-LB cgroup: its host-network processes in it reach ClusterIPs. Empty when the
+     * cluster could not make one ({@link #socketLbProblem()} says why).
+     */
+    public Optional<Path> nodeCgroup(String node) {
+        nodeNetns(node);
+        return socketLbProblem == null ? Optional.of(names.nodeCgroup(node)) : Optional.empty();
+    }
+
+    /** Why the nodes have no socket-LB cgroups, if they have none. */
+    public Optional<String> socketLbProblem() {
+        return Optional.ofNullable(socketLbProblem);
+    }
+
+    /**
+     * The command line of {@code command} run as a host-network process of {@code node}: in the node's
+     * network namespace and in its socket-LB cgroup (the shell moves itself there, then becomes the
+     * command), as a process on a real node would be.
+     */
+    public List<String> hostNetworkCommand(String node, String... command) {
+        Path cgroup = nodeCgroup(node).orElseThrow(() -> new IllegalStateException("no socket-LB cgroup: " + socketLbProblem));
+        List<String> line = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                cgroup.resolve("cgroup.procs").toString(), "ip", "netns", "exec", names.nodeNetns(node)));
+        line.addAll(List.of(command));
+        return line;
     }
 
     /** Where a node's agent pins its BPF maps (for {@code jute service list --bpf-pin-dir}). */

@@ -43,10 +43,12 @@ final class NodeAgent implements AutoCloseable {
     /**
      * Starts the agent; returns at once ({@link #awaitServing} waits for it).
      *
+     * @param socketLbCgroup the node's own cgroup for the socket-LB hooks (never the host's root), or "none"
      * @param extraArguments appended to the command line; the agent takes the last value of an option
      *                       given twice, so they may override the defaults (e.g. {@code --routing bgp})
      */
-    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir, List<String> extraArguments) {
+    static NodeAgent start(Netns netns, String node, Path nodeDir, Path kubeconfig, Path bpfPinDir, String socketLbCgroup,
+                           List<String> extraArguments) {
         try {
             Files.createDirectories(nodeDir);
             Path log = nodeDir.resolve("agent.log");
@@ -56,7 +58,8 @@ final class NodeAgent implements AutoCloseable {
                     "-jar", JuteArtifacts.agentJar().toString(),
                     "agent", "--node-name", node, "--kubeconfig", kubeconfig.toString(), "--routing", "direct",
                     "--socket", socket.toString(), "--state-dir", nodeDir.resolve("state").toString(),
-                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString(), "--lb-pool", LB_POOL);
+                    "--health-listen", HEALTH_LISTEN, "--bpf-pin-dir", bpfPinDir.toString(), "--lb-pool", LB_POOL,
+                    "--socket-lb-cgroup", socketLbCgroup);
             command = new java.util.ArrayList<>(command);
             command.addAll(extraArguments);
             Process process = new ProcessBuilder(command).redirectErrorStream(true)

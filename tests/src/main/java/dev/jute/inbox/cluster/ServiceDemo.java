@@ -54,6 +54,15 @@ final class ServiceDemo {
         System.out.printf(Locale.ROOT, "  backend      ClusterIP %s:8080, ClientIP affinity: frontend-0 x5 -> %s %s%n",
                 backendVip.getHostAddress(), answers, sticky ? "(one pod: sticky)" : "(!) not sticky");
 
+        // The same ClusterIP from node1's host network (a process in node1's namespace and cgroup): socket-LB.
+        if (cluster.nodeCgroup("node1").isPresent()) {
+            String hostAnswer = hostNetworkAnswer(cluster, backendVip.getHostAddress());
+            boolean reached = hostAnswer.startsWith("ok ") && hostAnswer.contains(" peer=" + backendVip.getHostAddress() + ":8080");
+            ok &= reached;
+            System.out.printf(Locale.ROOT, "  backend      ClusterIP %s:8080 from node1's host network (socket-LB) -> %s%n",
+                    backendVip.getHostAddress(), reached ? hostAnswer.substring(3, hostAnswer.indexOf(" us=")) : "(!) " + hostAnswer);
+        }
+
         // NodePort, externalTrafficPolicy Local: from outside, each node answers with its own frontend pod, client IP kept.
         int nodePort = frontend.getSpec().getPorts().getFirst().getNodePort();
         for (String node : cluster.nodeNames()) {
@@ -111,6 +120,24 @@ final class ServiceDemo {
             Thread.sleep(100);
         }
         return null;
+    }
+
+    /** One connection of a host-network client on node1 to the VIP: "ok ANSWER peer=VIP:PORT us=..." or the error. */
+    private static String hostNetworkAnswer(InboxCluster cluster, String vip) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String line;
+        do {
+            try {
+                line = HostNetworkClient.runOn(cluster, "node1", Duration.ofSeconds(30), "tcp", vip, "8080").getFirst();
+            } catch (IllegalStateException e) {
+                return e.getMessage();
+            }
+            if (line.startsWith("ok ")) {
+                return line;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        return line;
     }
 
     /** Retries a probe for up to 15 s (the agents program a new Service within moments). */
