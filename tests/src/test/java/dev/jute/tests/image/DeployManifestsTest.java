@@ -163,7 +163,7 @@ class DeployManifestsTest {
     }
 
     @Test
-    void kindConfigDisablesKindnetAndKeepsKubeProxy() throws IOException {
+    void kindConfigHandsPodNetworkingAndServicesToJute() throws IOException {
         JsonNode kind = new ObjectMapper(new YAMLFactory()).readTree(DEPLOY.resolve("kind-config.yaml").toFile());
         assertEquals("Cluster", kind.path("kind").asText());
         assertEquals("kind.x-k8s.io/v1alpha4", kind.path("apiVersion").asText());
@@ -171,8 +171,27 @@ class DeployManifestsTest {
         assertTrue(networking.path("disableDefaultCNI").asBoolean(), "kindnet off: Jute is the CNI");
         assertEquals("10.244.0.0/16", networking.path("podSubnet").asText());
         assertEquals("10.96.0.0/12", networking.path("serviceSubnet").asText());
-        // Jute has no Service NAT yet: without kube-proxy, ClusterIPs would go nowhere.
-        assertFalse(networking.path("kubeProxyMode").asText().equals("none"), "kube-proxy stays until Service NAT lands");
+        assertEquals("none", networking.path("kubeProxyMode").asText(), "Jute replaces kube-proxy");
+
+        // Without kube-proxy the kubernetes ClusterIP works only once the agent programmed it: the agent
+        // must reach the API server directly, at the control-plane node of this very kind cluster.
+        Container agent = only(only(documents(DEPLOY.resolve("jute.yaml")), DaemonSet.class).getSpec().getTemplate().getSpec()
+                .getContainers(), "agent");
+        Map<String, String> env = new java.util.HashMap<>();
+        agent.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+        assertEquals(kind.path("name").asText() + "-control-plane", env.get("KUBERNETES_SERVICE_HOST"));
+        assertEquals("6443", env.get("KUBERNETES_SERVICE_PORT"));
+
+        // Host-network processes (kubelet, hostNetwork pods) get ClusterIPs from the socket-LB hooks, which
+        // must sit on the node's cgroup v2 root, not on the agent container's private cgroup namespace.
+        List<String> options = new ArrayList<>(agent.getArgs().subList(1, agent.getArgs().size()));
+        options.addAll(List.of("--pod-cidr", "10.244.0.0/24"));
+        Path cgroup = AgentConfig.parse(options).services().socketLb().cgroup();
+        assertNotNull(cgroup, "--socket-lb-cgroup names a directory: " + options);
+        VolumeMount mount = mountAt(agent, cgroup.toString()).orElseThrow(() -> new AssertionError("nothing mounted at " + cgroup));
+        Volume volume = only(documents(DEPLOY.resolve("jute.yaml")), DaemonSet.class).getSpec().getTemplate().getSpec()
+                .getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+        assertEquals("/sys/fs/cgroup", volume.getHostPath().getPath(), "the node's cgroup hierarchy");
     }
 
     private static boolean allows(PolicyRule rule, String group, String resource, String verb) {
