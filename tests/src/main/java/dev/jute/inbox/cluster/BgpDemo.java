@@ -110,10 +110,12 @@ final class BgpDemo implements AutoCloseable {
         if (!router.allEstablished()) {
             problems.add("BIRD's sessions are not all Established");
         }
+        Map<String, List<BirdPath>> learned = learnedPaths();
         for (String node : cluster.nodeNames()) {
             String address = cluster.nodeAddress(node);
+            // BIRD's sessions carry IPv4 only (its one channel), so it learns the IPv4 pod CIDRs.
             for (String cidr : podCidrs.get(node)) {
-                if (!cidr.contains(":") && !router.nextHops(cidr).equals(Set.of(address))) {
+                if (!cidr.contains(":") && !learned.getOrDefault(cidr, List.of()).equals(List.of(new BirdPath(address, node, true)))) {
                     problems.add("BIRD lacks " + cidr + " via " + address);
                 }
             }
@@ -155,22 +157,32 @@ final class BgpDemo implements AutoCloseable {
      * one marked.
      */
     List<String> learnedByRouter() {
-        Map<String, List<String>> paths = new LinkedHashMap<>();
+        List<String> lines = new ArrayList<>();
+        learnedPaths().forEach((prefix, paths) -> lines.add(String.format(Locale.ROOT, "%-16s %s", prefix, String.join(", ",
+                paths.stream().map(p -> "via " + p.nextHop() + " (" + p.node() + (p.best() ? " *" : "") + ")").toList()))));
+        return lines.isEmpty() ? List.of("(!) nothing") : lines;
+    }
+
+    /** One path BIRD has for a prefix: its next hop, the session (named after the node) it came from, whether it is the best. */
+    private record BirdPath(String nextHop, String node, boolean best) {
+    }
+
+    /** {@code birdc show route} parsed: prefix → its paths, in BIRD's order (the best first). */
+    private Map<String, List<BirdPath>> learnedPaths() {
+        Map<String, List<BirdPath>> paths = new LinkedHashMap<>();
         String prefix = null;
-        String path = null;
+        Matcher path = null;
         for (String line : router.routeTable().lines().toList()) {
             Matcher m = BIRD_PATH.matcher(line);
             Matcher hop = BIRD_NEXT_HOP.matcher(line);
             if (m.find()) {
                 prefix = m.group(1) != null ? m.group(1) : prefix;
-                path = m.group(2) + (m.group(3) != null ? " *" : "");
+                path = m;
             } else if (hop.find() && prefix != null && path != null) {
-                paths.computeIfAbsent(prefix, p -> new ArrayList<>()).add("via " + hop.group(1) + " (" + path + ")");
+                paths.computeIfAbsent(prefix, p -> new ArrayList<>()).add(new BirdPath(hop.group(1), path.group(2), path.group(3) != null));
             }
         }
-        List<String> lines = new ArrayList<>();
-        paths.forEach((p, via) -> lines.add(String.format(Locale.ROOT, "%-16s %s", p, String.join(", ", via))));
-        return lines.isEmpty() ? List.of("(!) nothing") : lines;
+        return paths;
     }
 
     /**
