@@ -95,6 +95,12 @@ public final class BirdRouter implements AutoCloseable {
         return hops;
     }
 
+    /** BIRD's routing table as {@code birdc show route} prints it, without birdc's greeting line. */
+    public String routeTable() {
+        return birdc("show", "route").stdout().lines().filter(l -> !l.matches("BIRD .* ready\\."))
+                .map(l -> l + "\n").reduce("", String::concat);
+    }
+
     /** The route to {@code prefix} BIRD put in its namespace's kernel table, or "" when there is none. */
     public String kernelRoute(String prefix) {
         return netns.exec("ip", "route", "show", prefix, "proto", "bird").stdout().strip();

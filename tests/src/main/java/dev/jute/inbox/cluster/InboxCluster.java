@@ -173,6 +173,16 @@ public final class InboxCluster implements AutoCloseable {
         return ClusterNetwork.addMachine(names, network.segment(), name, host).netns();
     }
 
+    /**
+     * Leaves the external side's reach of LoadBalancer addresses to BGP: removes the static route to the
+     * pool through the first node (see {@code bringUp}), so that from {@link #externalNetns()} such an
+     * address is reachable only through a route a BGP speaker running there installed, and an address
+     * nobody announces is unreachable.
+     */
+    public void removeStaticLoadBalancerRoute() {
+        network.segment().exec("ip", "route", "del", NodeAgent.LB_POOL).check();
+    }
+
     /** Where {@code jute bgp|policy ...} reaches a node's agent. */
     public Path adminSocket(String node) {
         NodeAgent agent = agents.get(node);

@@ -18,8 +18,9 @@ import java.util.Set;
 /**
  * The Services part of {@code ./jute demo}, on the three-tier app: a ClusterIP backend Service with
  * ClientIP affinity, a NodePort frontend with externalTrafficPolicy Local, a LoadBalancer API gateway
- * (its address from the agents' pool) and a headless postgres Service, each shown with real traffic,
- * from pods and from an external client on the cluster's segment.
+ * (its address from the agents' pool, announced over BGP to the edge router of {@link BgpDemo}) and a
+ * headless postgres Service, each shown with real traffic, from pods and from an external client on the
+ * cluster's segment.
  */
 final class ServiceDemo {
 
@@ -29,17 +30,22 @@ final class ServiceDemo {
     }
 
     /** Runs the section; whether everything behaved as Kubernetes specifies. */
-    static boolean run(InboxCluster cluster, List<Pod> pods) throws InterruptedException {
+    static boolean run(InboxCluster cluster, List<Pod> pods, BgpDemo routing) throws InterruptedException {
         var client = cluster.client();
         System.out.println("Services (Jute's eBPF Service NAT, no kube-proxy):");
         Service backend = client.resource(service("backend", "backend").editSpec().withSessionAffinity("ClientIP")
                 .addNewPort().withPort(8080).withTargetPort(new IntOrString("serve")).withProtocol("TCP").endPort().endSpec().build()).create();
         Service frontend = client.resource(service("frontend", "frontend").editSpec().withType("NodePort").withExternalTrafficPolicy("Local")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString("serve")).withProtocol("TCP").endPort().endSpec().build()).create();
+        long gatewayCreated = System.nanoTime();
         client.resource(service("api-gateway", "frontend").editSpec().withType("LoadBalancer")
                 .addNewPort().withPort(443).withTargetPort(new IntOrString("serve")).withProtocol("TCP").endPort().endSpec().build()).create();
         client.resource(service("postgres", "postgres").editSpec().withClusterIP("None")
                 .addNewPort().withPort(5432).withProtocol("TCP").endPort().endSpec().build()).create();
+        // Timed at once, before the other checks: address assignment, then the nodes' BGP announcements reaching BIRD.
+        String lbIp = awaitLoadBalancerIp(cluster, "api-gateway");
+        Duration assigned = Duration.ofNanos(System.nanoTime() - gatewayCreated);
+        BgpDemo.Announcement announced = lbIp == null ? null : routing.awaitAnnounced(lbIp, gatewayCreated);
         boolean ok = true;
 
         // ClusterIP + affinity: every probe of one client lands on the same backend pod.
@@ -77,14 +83,25 @@ final class ServiceDemo {
                     r.reachable() ? r.answer() : "no answer (" + r.error() + ")", right ? "(a pod on " + node + ")" : "(!)");
         }
 
-        // LoadBalancer: an address from --lb-pool, reachable from outside.
-        String lbIp = awaitLoadBalancerIp(cluster, "api-gateway");
+        // LoadBalancer: an address from --lb-pool, reachable from outside only through the /32 the nodes announced over BGP.
         boolean lbOk = false;
         if (lbIp != null) {
             Probe.Result r = until(() -> Probe.run(cluster.externalNetns(), "TCP", InetAddress.ofLiteral(lbIp), 443, PROBE));
-            lbOk = r.reachable() && r.answer().startsWith("default/frontend-");
+            List<String> routes = routing.clientRoutes(lbIp);
+            boolean overBgp = !routes.isEmpty() && routes.stream().allMatch(route -> route.contains(" proto bird"));
+            lbOk = r.reachable() && r.answer().startsWith("default/frontend-") && announced.fromAll() != null && overBgp;
             System.out.printf(Locale.ROOT, "  api-gateway  LoadBalancer %s:443 (assigned from 172.18.255.0/24) from outside -> %s%n", lbIp,
                     r.reachable() ? r.answer() : "no answer (!)");
+            System.out.printf(Locale.ROOT, "               address in the status %d ms after the Service was created; %s%n", assigned.toMillis(),
+                    announced.first() == null ? "(!) BIRD never learned " + announced.prefix()
+                    : announced.fromAll() == null ? String.format(Locale.ROOT, "(!) BIRD learned %s after %d ms, but only via %s",
+                            announced.prefix(), announced.first().toMillis(), announced.nextHops())
+                    : String.format(Locale.ROOT, "BIRD had %s after %d ms, from all %d nodes after %d ms", announced.prefix(),
+                            announced.first().toMillis(), announced.nextHops().size(), announced.fromAll().toMillis()));
+            System.out.printf(Locale.ROOT, "               the client's route to it: %s%n", routes.isEmpty() ? "none (!)"
+                    : String.join("; ", routes) + (overBgp ? " (learned over BGP, the only one)" : " (!) not only BGP's"));
+            routing.learnedByRouter().stream().filter(line -> line.startsWith(announced.prefix() + " "))
+                    .forEach(line -> System.out.println("               BIRD: " + line));
         } else {
             System.out.println("  api-gateway  LoadBalancer: no address assigned within 20 s (!)");
         }
