@@ -29,6 +29,8 @@ import java.util.Set;
 public final class PeerFsm {
     /** Hold time while waiting for the peer's OPEN (RFC 4271 §8.2.2 suggests 4 minutes). */
     static final Duration OPEN_HOLD_TIME = Duration.ofMinutes(4);
+    /** The first retry after a connect that failed fast; doubles per failure up to the connect-retry time. */
+    static final Duration FAST_RETRY = Duration.ofSeconds(1);
 
     private final SpeakerSettings settings;
     private final PeerConfig config;
@@ -65,6 +67,8 @@ public final class PeerFsm {
     private boolean started;
     private Runnable pendingConnect;
     private Timers.Timer connectRetryTimer;
+    /** Connects in a row that failed before the connect-retry timer fired (reset when a session is up). */
+    private int fastFailures;
     private Timers.Timer idleHoldTimer;
     private SessionState reportedState = SessionState.IDLE;
     private long establishedAtMillis;
@@ -179,7 +183,17 @@ public final class PeerFsm {
     public void outboundFailed(Throwable cause) {
         pendingConnect = null;
         lastError = "connect failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage());
-        reportState(); // Connect -> Active; the connect-retry timer is still running
+        // A connect that fails before the connect-retry timer fires was refused or unreachable, which is
+        // what a node whose agent is still starting answers. Waiting out the whole connect-retry time
+        // would keep the session down for seconds after both sides listen (in a mesh only one side
+        // dials), so retry after 1 s, doubling per failure, never later than the connect-retry timer.
+        Duration backoff = FAST_RETRY.multipliedBy(1L << Math.min(fastFailures, 16));
+        if (started && !config.passive() && backoff.compareTo(settings.connectRetry()) < 0) {
+            fastFailures++;
+            cancel(connectRetryTimer);
+            connectRetryTimer = timers.schedule(backoff, this::connectRetryExpired);
+        }
+        reportState(); // Connect -> Active; a retry timer is running
     }
 
     /** An incoming connection from this peer's address, already matched by the listener. */
@@ -411,6 +425,7 @@ public final class PeerFsm {
                 }
                 establishedAtMillis = timers.nowMillis();
                 establishedTransitions++;
+                fastFailures = 0;
                 lastError = null;
                 reportState();
                 listener.established(this, a.negotiated);

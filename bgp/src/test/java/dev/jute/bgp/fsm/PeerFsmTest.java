@@ -127,21 +127,37 @@ class PeerFsmTest {
     }
 
     @Test
-    void connectFailureGoesActiveAndConnectRetryTriesAgain() throws Exception {
+    void refusedConnectsAreRetriedSoonBackingOffToTheConnectRetryTime() throws Exception {
         PeerFsm fsm = fsm(64512, 64512, false);
         fsm.start();
         fsm.outboundFailed(new java.net.ConnectException("refused"));
         assertEquals(ACTIVE, fsm.state());
         assertEquals("connect failed: refused", fsm.lastError());
+        // 1 s, 2 s, 4 s, 8 s, 16 s after each refusal; then the connect-retry time (30 s here).
+        long[] waits = {1, 2, 4, 8, 16, 30, 30};
+        for (int i = 0; i < waits.length; i++) {
+            timers.advance(Duration.ofMillis(waits[i] * 1000 - 1));
+            assertEquals(i + 1, connects, "no retry before " + waits[i] + " s");
+            timers.advance(Duration.ofMillis(1));
+            assertEquals(i + 2, connects, "retry after " + waits[i] + " s");
+            assertEquals(CONNECT, fsm.state());
+            fsm.outboundFailed(new java.net.ConnectException("refused"));
+        }
+    }
+
+    @Test
+    void aConnectThatHangsIsAbandonedWhenConnectRetryFires() throws Exception {
+        PeerFsm fsm = fsm(64512, 64512, false);
+        fsm.start();
         timers.advance(Duration.ofSeconds(29));
         assertEquals(1, connects);
         timers.advance(Duration.ofSeconds(1));
         assertEquals(2, connects);
+        assertEquals(1, aborts);
         assertEquals(CONNECT, fsm.state());
-        // Connect still pending when the timer fires again: abandon it and start over.
         timers.advance(Duration.ofSeconds(30));
         assertEquals(3, connects);
-        assertEquals(1, aborts);
+        assertEquals(2, aborts);
     }
 
     @Test
