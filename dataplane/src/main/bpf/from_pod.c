@@ -5,7 +5,8 @@
  *  1. Service NAT first: a packet to a service frontend (ClusterIP, or any frontend of internal
  *     scope) gets its backend, from the connection's NAT entry or, for a new connection, from
  *     affinity or the 5-tuple hash; a frontend without backends is refused at once (RST / ICMP
- *     port unreachable sent straight back into the pod) or dropped, as the service asks.
+ *     port unreachable sent straight back into the pod) or dropped, as the service asks. A TCP
+ *     connection whose backend left the service is answered with a RST the same way.
  *  2. The pod's egress policy (and anti-spoofing) judges the packet as it will leave: to the
  *     backend, as Kubernetes requires.
  *  3. Only then the NAT entries are recorded and the packet rewritten.
@@ -31,7 +32,15 @@ int from_pod(struct __sk_buff *skb)
 	if (!scratch)
 		return drop(skb, endpoint_id, DIR_EGRESS, DROP_SERVICE_NAT_FAILED);
 	struct lb_decision *lb = &scratch->decision;
-	switch (lb_forward(&flow, SCOPE_INTERNAL, now, lb)) {
+	int decision = lb_forward(&flow, SCOPE_INTERNAL, now, lb);
+	if (decision == LB_RETIRED) {
+		/* Counted; the segment itself goes nowhere. A RST is never answered with a RST. */
+		drop(skb, endpoint_id, DIR_EGRESS, DROP_SERVICE_BACKEND_RETIRED);
+		if (flow.tcp_flags & TCP_FLAG_RST)
+			return TC_ACT_SHOT;
+		decision = LB_REJECT;
+	}
+	switch (decision) {
 	case LB_REJECT:
 		if (build_reject(skb, &flow) < 0)
 			return drop(skb, endpoint_id, DIR_EGRESS, DROP_SERVICE_NAT_FAILED);

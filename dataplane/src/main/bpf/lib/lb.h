@@ -20,6 +20,7 @@
 #define LB_DNAT 1    /* to a frontend: translate to lb.backend */
 #define LB_REJECT 2  /* to a frontend without an eligible backend, which asks to reject */
 #define LB_DROP 3    /* to a frontend without an eligible backend */
+#define LB_RETIRED 4 /* a TCP segment of a connection whose backend left the service: entries forgotten, answer with a RST */
 
 /* SNAT source ports: above the node's default ephemeral range (32768-60999), so sockets of the node never clash. */
 #define SNAT_PORT_FIRST 61000
@@ -193,6 +194,26 @@ JUTE_INLINE void lb_translate(struct lb_decision *lb, const struct flow *flow)
 	}
 }
 
+/* Whether the service still balances to the connection's backend (live_backends, see maps.h). */
+JUTE_INLINE int lb_backend_live(const struct nat_key *forward_key, const struct nat_value *forward)
+{
+	struct live_backend_key key;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.service_id = forward->service_id;
+	__builtin_memcpy(key.addr, forward->addr, 16);
+	key.port = forward->port;
+	key.family = forward_key->family;
+	return bpf_map_lookup_elem(&live_backends, &key) != 0;
+}
+
+/* Forgets a connection whose backend retired: its reverse entry (and with it a claimed SNAT port), then its forward entry. */
+JUTE_INLINE void lb_forget(struct lb_decision *lb, const struct nat_value *forward)
+{
+	nat_reverse_of(&lb->forward_key, forward, &lb->reverse_key, &lb->reverse);
+	bpf_map_delete_elem(&nat_ct, &lb->reverse_key);
+	bpf_map_delete_elem(&nat_ct, &lb->forward_key);
+}
+
 /*
  * Whether the packet belongs to a service connection, and where it goes. Only packets with ports
  * (TCP, UDP, SCTP) are balanced; a later fragment has none and passes untranslated (see
@@ -209,15 +230,28 @@ JUTE_INLINE int lb_forward(const struct flow *flow, __u8 scope, __u64 now, struc
 	struct nat_value *existing = bpf_map_lookup_elem(&nat_ct, &lb->forward_key);
 	if (existing && existing->expires_ns > now &&
 	    !(flow_opens_connection(flow) && (existing->flags & NAT_CLOSING))) {
-		if (nat_refresh(existing, flow, now)) {
-			/* Keep the reverse entry alive with it: one-way streams never touch it otherwise. */
-			nat_reverse_of(&lb->forward_key, existing, &lb->reverse_key, &lb->reverse);
-			bpf_map_update_elem(&nat_ct, &lb->reverse_key, &lb->reverse, BPF_ANY);
+		if (lb_backend_live(&lb->forward_key, existing)) {
+			if (nat_refresh(existing, flow, now)) {
+				/* Keep the reverse entry alive with it: one-way streams never touch it otherwise. */
+				nat_reverse_of(&lb->forward_key, existing, &lb->reverse_key, &lb->reverse);
+				bpf_map_update_elem(&nat_ct, &lb->reverse_key, &lb->reverse, BPF_ANY);
+			}
+			lb->forward = *existing;
+			lb->is_new = 0;
+			lb_translate(lb, flow);
+			return LB_DNAT;
 		}
-		lb->forward = *existing;
-		lb->is_new = 0;
-		lb_translate(lb, flow);
-		return LB_DNAT;
+		/*
+		 * The backend left the service. A TCP client learns it at once from a RST (its socket
+		 * state cannot move to another backend). UDP is balanced anew, as kube-proxy does by
+		 * flushing the conntrack entries of a removed UDP endpoint: a datagram flow has no
+		 * server state to lose and would otherwise vanish into a backend that no longer serves.
+		 * SCTP too: the new backend answers the unknown association with an ABORT (RFC 9260
+		 * section 8.4), the client's equivalent of the RST.
+		 */
+		lb_forget(lb, existing);
+		if (protocol == IPPROTO_TCP)
+			return LB_RETIRED;
 	}
 
 	struct service_key service_key = {};

@@ -61,6 +61,7 @@ public final class ServiceAgent implements AutoCloseable {
     private final ServiceDataplane dataplane;
     private final NetlinkSocket netlinkSocket;
     private final ServiceSyncer syncer;
+    private final IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
     private final HealthCheckServers healthChecks = new HealthCheckServers();
     private final CoalescingLoop loop;
     private final AtomicLong passes = new AtomicLong();
@@ -204,19 +205,21 @@ public final class ServiceAgent implements AutoCloseable {
         if (uplinkIndex == 0) {
             attachUplink();
         }
+        long started = System.nanoTime();
         List<Service> services = cluster.services();
-        ServiceCompiler.Result result = ServiceCompiler.compile(services, cluster.endpointSlices(),
+        long compiledBefore = compiler.servicesCompiled();
+        ServiceCompiler.Result result = compiler.compile(services, cluster.endpointSlices(),
                 new ServiceCompiler.NodeContext(nodeName, nodeAddresses()));
         if (!result.problems().equals(problems)) {
             result.problems().forEach(p -> LOG.warn("Service skipped", "problem", p));
             problems = result.problems();
         }
-        long started = System.nanoTime();
         ServiceSyncer.Delta delta = syncer.apply(result.frontends());
         if (!delta.empty()) {
+            // Retired backends' connections are reset (TCP) or balanced anew by the programs on their next packet.
             LOG.info("service frontends updated", "upserted", delta.upserted(), "deleted", delta.deleted(),
-                    "backends_gone", delta.backendsReset(), "connections_cut", delta.connectionsCut(),
-                    "frontends", syncer.frontends(), "ms", (System.nanoTime() - started) / 1_000_000);
+                    "backends_retired", delta.backendsRetired(), "services_compiled", compiler.servicesCompiled() - compiledBefore,
+                    "frontends", syncer.frontends(), "us", (System.nanoTime() - started) / 1_000);
         }
         healthChecks.reconcile(healthChecks(services, result));
         if (options.lbPool() != null && leads()) {
@@ -279,9 +282,18 @@ public final class ServiceAgent implements AutoCloseable {
 
     /** Health check ports of the externalTrafficPolicy Local Services, with their node-local endpoint counts. */
     static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services, ServiceCompiler.Result result) {
+        Set<String> localPolicy = new HashSet<>();
+        for (Service service : services) {
+            if (service.getSpec() != null && "Local".equals(service.getSpec().getExternalTrafficPolicy())) {
+                localPolicy.add(ServiceCompiler.keyOf(service));
+            }
+        }
         // Per Service and address family (a dual-stack pod is one endpoint in each family's slice).
         Map<String, Set<InetAddress>> localBackends = new HashMap<>();
         for (CompiledFrontend frontend : result.frontends().values()) {
+            if (!localPolicy.contains(frontend.service())) {
+                continue;
+            }
             String family = frontend.key().address() instanceof Inet4Address ? "4" : "6";
             frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
                     .forEach(b -> localBackends.computeIfAbsent(frontend.service() + " " + family, k -> new HashSet<>())
@@ -312,6 +324,11 @@ public final class ServiceAgent implements AutoCloseable {
         text.sample("jute_service_frontends", syncer.frontends());
         text.family("jute_service_map_writes_total", "counter", "Frontends written or deleted in the Service maps.");
         text.sample("jute_service_map_writes_total", syncer.writes());
+        text.family("jute_service_backends_retired_total", "counter",
+                "Backends that left a frontend (or whose frontend was deleted); their connections are reset (TCP) or balanced anew.");
+        text.sample("jute_service_backends_retired_total", syncer.backendsRetired());
+        text.family("jute_service_compiles_total", "counter", "Services compiled; unchanged Services are reused, not compiled again.");
+        text.sample("jute_service_compiles_total", compiler.servicesCompiled());
         text.family("jute_service_sync_passes_total", "counter", "Service convergence passes.");
         text.sample("jute_service_sync_passes_total", passes.get());
         text.family("jute_service_problems", "gauge", "Services (or ports) skipped because they cannot be programmed.");

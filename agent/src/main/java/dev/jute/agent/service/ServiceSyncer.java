@@ -12,14 +12,18 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Applies compiled frontends to the Service maps as deltas. It starts from what is pinned (an agent
  * restart adopts the kernel's state, service ids included, so established connections keep their
- * reverse NAT), writes only frontends whose flags or backend set changed, deletes frontends that are
- * no longer wanted, and cuts the connections of backends that left every frontend. Not thread-safe:
- * one update loop calls it.
+ * reverse NAT), writes only frontends whose flags or backend set changed and deletes frontends that
+ * are no longer wanted. A backend that leaves a frontend is retired in the maps (its live pair is
+ * deleted); the programs reset or re-balance its connections on their next packet, so no update
+ * ever walks the connection table. Not thread-safe: one update loop calls it.
+ *
+ * <p>The cost of a pass follows what changed, not how much exists: a frontend the compiler handed
+ * over as the very same object as last time (see {@link IncrementalServiceCompiler}) is known to
+ * be programmed as it is and is not compared again.
  */
 public final class ServiceSyncer {
 
@@ -28,13 +32,22 @@ public final class ServiceSyncer {
     private final ServiceMaps maps;
     /** What the maps hold, as this syncer last wrote or adopted it. */
     private final Map<ServiceFrontend.Key, ServiceEntry> programmed = new HashMap<>();
+    /** The compiled frontend each programmed key was last written from (absent for adopted ones). */
+    private final Map<ServiceFrontend.Key, CompiledFrontend> appliedFrom = new HashMap<>();
     private final ServiceIds ids = new ServiceIds();
+    private Map<ServiceFrontend.Key, CompiledFrontend> lastDesired;
     private long writes;
+    private long backendsRetired;
 
-    /** What one {@link #apply} changed. */
-    public record Delta(int upserted, int deleted, int backendsReset, int connectionsCut) {
+    /**
+     * What one {@link #apply} changed.
+     *
+     * @param backendsRetired (frontend, backend) pairs that ended: a backend left a frontend, or its
+     *                        frontend was deleted; their connections are reset (TCP) or balanced anew
+     */
+    public record Delta(int upserted, int deleted, int backendsRetired) {
         public boolean empty() {
-            return upserted == 0 && deleted == 0 && backendsReset == 0;
+            return upserted == 0 && deleted == 0 && backendsRetired == 0;
         }
     }
 
@@ -44,15 +57,29 @@ public final class ServiceSyncer {
             programmed.put(entry.frontend().key(), entry);
             ids.adopt(entry.frontend().serviceId());
         }
-        if (!programmed.isEmpty()) {
-            LOG.info("adopted pinned service frontends", "frontends", programmed.size());
+        int repaired = maps.repairLiveBackends();
+        if (!programmed.isEmpty() || repaired > 0) {
+            LOG.info("adopted pinned service frontends", "frontends", programmed.size(), "live_pairs_repaired", repaired);
         }
     }
 
     public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired) {
+        if (desired == lastDesired) {
+            return new Delta(0, 0, 0); // the compiler saw no change since the last pass
+        }
         Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
+        Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
+        int known = 0;
         for (CompiledFrontend want : desired.values()) {
-            ServiceEntry have = programmed.get(want.key());
+            ServiceFrontend.Key key = want.key();
+            if (appliedFrom.get(key) == want) {
+                known++;
+                continue;
+            }
+            ServiceEntry have = programmed.get(key);
+            if (have != null) {
+                known++;
+            }
             int id = have != null ? have.frontend().serviceId() : ids.next();
             ServiceFrontend frontend = want.withId(id);
             if (have == null || !have.frontend().equals(frontend)
@@ -60,44 +87,36 @@ public final class ServiceSyncer {
                 || have.backends().size() != want.backends().size()) {
                 upserts.put(frontend, want.backends());
             }
+            sources.put(key, want);
         }
+        // Every programmed key the desired state mentions was counted: any other one is to go.
         List<ServiceFrontend.Key> deletions = new ArrayList<>();
-        for (ServiceFrontend.Key key : programmed.keySet()) {
-            if (!desired.containsKey(key)) {
-                deletions.add(key);
+        if (programmed.size() > known) {
+            for (ServiceFrontend.Key key : programmed.keySet()) {
+                if (!desired.containsKey(key)) {
+                    deletions.add(key);
+                }
             }
         }
-        // Backends that no frontend will use any more: their connections are cut after the maps
-        // stop choosing them. A backend that only moved between frontends keeps its connections.
-        Set<ServiceBackend> before = addressesAndPorts(programmed.values().stream().flatMap(e -> e.backends().stream()).toList());
-        Set<ServiceBackend> after = addressesAndPorts(desired.values().stream().flatMap(f -> f.backends().stream()).toList());
-        before.removeAll(after);
 
+        int retired = 0;
         if (!upserts.isEmpty()) {
-            maps.upsertServices(upserts);
+            retired += maps.upsertServices(upserts);
             writes += upserts.size();
             upserts.forEach((frontend, backends) -> programmed.put(frontend.key(), new ServiceEntry(frontend, backends)));
         }
+        appliedFrom.putAll(sources);
         for (ServiceFrontend.Key key : deletions) {
             maps.deleteService(key);
             ServiceEntry gone = programmed.remove(key);
+            appliedFrom.remove(key);
             ids.release(gone.frontend().serviceId());
+            retired += gone.backends().size();
             writes++;
         }
-        int cut = 0;
-        for (ServiceBackend backend : before) {
-            cut += maps.resetBackendConnections(backend);
-        }
-        return new Delta(upserts.size(), deletions.size(), before.size(), cut);
-    }
-
-    /** Backends compared by address and port only (node-locality is a per-node view, not identity). */
-    private static Set<ServiceBackend> addressesAndPorts(List<ServiceBackend> backends) {
-        Set<ServiceBackend> set = new HashSet<>();
-        for (ServiceBackend b : backends) {
-            set.add(new ServiceBackend(b.address(), b.port(), false));
-        }
-        return set;
+        lastDesired = desired;
+        backendsRetired += retired;
+        return new Delta(upserts.size(), deletions.size(), retired);
     }
 
     public int frontends() {
@@ -106,5 +125,10 @@ public final class ServiceSyncer {
 
     public long writes() {
         return writes;
+    }
+
+    /** (frontend, backend) pairs retired since start (see {@link Delta#backendsRetired}). */
+    public long backendsRetired() {
+        return backendsRetired;
     }
 }

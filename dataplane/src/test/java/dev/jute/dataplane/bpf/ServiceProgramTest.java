@@ -251,22 +251,123 @@ class ServiceProgramTest {
     }
 
     @Test
-    void aRemovedBackendIsNeverChosenThroughAffinityAndItsConnectionsAreCut() throws Exception {
+    void aRemovedBackendIsNeverChosenThroughAffinityAndItsConnectionsAreReset() throws Exception {
         ServiceFrontend frontend = clusterIp(1, TCP).withAffinity(300);
         services.maps().upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
         Ipv4 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
         String removedAddress = syn.destination().getHostAddress();
         String keptAddress = removedAddress.equals(B) ? C : B;
-        services.maps().upsertService(frontend, List.of(backend(keptAddress, 8080)));
+        assertEquals(1, services.maps().upsertService(frontend, List.of(backend(keptAddress, 8080))), "one backend retired");
         assertEquals(1, services.maps().service(frontend.key()).orElseThrow().backends().size(), "surplus slot removed");
         assertEquals(1, services.maps().map(ServiceMaps.BACKENDS).keys().size());
+        assertFalse(services.maps().isLive(1, backend(removedAddress, 8080)));
+        assertTrue(services.maps().isLive(1, backend(keptAddress, 8080)));
 
         assertEquals(ip(keptAddress), passes(fromPod(tcp(A, 40001, VIP, 80, SYN), ifA)).destination(),
                 "affinity does not lead to the removed backend");
-        assertEquals(1, services.maps().resetBackendConnections(backend(removedAddress, 8080)));
-        Ipv4 next = passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA));
-        assertEquals(ip(keptAddress), next.destination(),
-                "the cut connection's next segment reaches a live backend, which answers it with RST");
+        assertEquals(2, services.maps().connectionCount());
+
+        // The established connection's next segment (seq 1000, ack 5000) is answered with a RST.
+        BpfProgram.TestRunResult answer = fromPod(tcp(A, 40000, VIP, 80, ACK), ifA);
+        assertEquals(TC_ACT_REDIRECT, answer.returnValue(), "the RST goes straight back into the client pod");
+        assertChecksums(answer.packetOut());
+        Ipv4 rst = new Ipv4(answer.packetOut());
+        assertEquals("/" + VIP + ":80", "/" + rst.endpointText(true), "from the frontend the client is connected to");
+        assertEquals("/" + A + ":40000", "/" + rst.endpointText(false));
+        assertEquals(TestPackets.RST, rst.tcpFlags());
+        assertEquals(5000, rst.tcpSeq(), "seq = the segment's ack: exactly what the client expects next");
+        assertEquals(1, services.maps().connectionCount(), "the retired connection's NAT entries are gone, no walk needed");
+        assertEquals(1, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+
+        Ipv4 again = passes(fromPod(tcp(A, 40001, VIP, 80, ACK), ifA));
+        assertEquals(ip(keptAddress), again.destination(), "the connection to the live backend goes on");
+    }
+
+    @Test
+    void aFlowToALiveBackendSurvivesTheRemovalOfAnotherWhileTheRemovedOnesFlowIsReset() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
+        int toB = -1;
+        int toC = -1;
+        for (int port = 40000; port < 40064 && (toB < 0 || toC < 0); port++) {
+            InetAddress chosen = passes(fromPod(tcp(A, port, VIP, 80, SYN), ifA)).destination();
+            if (chosen.equals(ip(B))) {
+                toB = port;
+            } else {
+                toC = port;
+            }
+        }
+        assertTrue(toB > 0 && toC > 0, "connections reach both backends");
+        // C leaves; B takes slot 1, so a slot check could not tell the connections apart: the live pairs can.
+        services.maps().upsertService(frontend, List.of(backend(B, 8080)));
+        assertEquals(ip(B), passes(fromPod(tcp(A, toB, VIP, 80, ACK), ifA)).destination(), "B's connection survives");
+        BpfProgram.TestRunResult reset = fromPod(tcp(A, toC, VIP, 80, ACK), ifA);
+        assertEquals(TC_ACT_REDIRECT, reset.returnValue());
+        assertEquals(TestPackets.RST, new Ipv4(reset.packetOut()).tcpFlags());
+
+        // A RST of the client on a retired connection is discarded, never answered.
+        services.maps().upsertService(frontend, List.of(backend(C, 8080)));
+        int tracked = services.maps().connectionCount();
+        BpfProgram.TestRunResult clientReset = fromPod(tcp(A, toB, VIP, 80, TestPackets.RST | ACK), ifA);
+        assertEquals(TC_ACT_SHOT, clientReset.returnValue());
+        assertEquals(tracked - 1, services.maps().connectionCount(), "the retired connection is forgotten");
+    }
+
+    @Test
+    void aUdpFlowWhoseBackendLeftIsBalancedAnew() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, UDP);
+        services.maps().upsertService(frontend, List.of(backend(B, 5353)));
+        assertEquals(ip(B), passes(fromPod(udp(A, 33333, VIP, 80, "one".getBytes()), ifA)).destination());
+        services.maps().upsertService(frontend, List.of(backend(C, 5353)));
+        Ipv4 moved = passes(fromPod(udp(A, 33333, VIP, 80, "two".getBytes()), ifA));
+        assertEquals(ip(C), moved.destination(), "no reset for a datagram flow: it moves to a live backend");
+        Ipv4 reply = passes(toPod(udp(C, 5353, A, 33333, "answer".getBytes()), ifA));
+        assertEquals("/" + VIP + ":80", "/" + reply.endpointText(true));
+        assertEquals(1, services.maps().connectionCount());
+    }
+
+    @Test
+    void aDeletedFrontendResetsItsConnections() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080)));
+        passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        assertTrue(services.maps().deleteService(frontend.key()));
+        assertTrue(services.maps().map(ServiceMaps.LIVE_BACKENDS).keys().isEmpty());
+        assertEquals(TC_ACT_REDIRECT, fromPod(tcp(A, 40000, VIP, 80, ACK), ifA).returnValue(), "reset, not hung");
+    }
+
+    @Test
+    void aMasqueradedNodePortConnectionWhoseBackendLeftIsResetOutOfTheUplinkAndFreesItsPort() throws Exception {
+        services.maps().upsertService(nodePort(5, false), List.of(backend(REMOTE, 8080)));
+        Ipv4 syn = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN)));
+        assertEquals(2, services.maps().map(ServiceMaps.NAT_CT).keys().size());
+        services.maps().upsertService(nodePort(5, false), List.of(backend(B, 8080)));
+        BpfProgram.TestRunResult reset = fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, ACK));
+        assertEquals(TC_ACT_REDIRECT, reset.returnValue(), "back out of the uplink to the client");
+        assertChecksums(reset.packetOut());
+        Ipv4 rst = new Ipv4(reset.packetOut());
+        assertEquals("/" + NODE + ":30080", "/" + rst.endpointText(true));
+        assertEquals("/" + OUTSIDE + ":5555", "/" + rst.endpointText(false));
+        assertEquals(TestPackets.RST, rst.tcpFlags());
+        assertTrue(services.maps().map(ServiceMaps.NAT_CT).keys().isEmpty(),
+                "forward entry and SNAT port claim " + syn.sourcePort() + " are gone");
+        assertEquals(1, policy.maps().dropped(0, TrafficDirection.INGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+    }
+
+    @Test
+    void adoptionRepairsTheLivePairsToMatchTheSlots() {
+        ServiceMaps maps = services.maps();
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        maps.upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
+        BpfMap live = maps.map(ServiceMaps.LIVE_BACKENDS);
+        live.delete(ServiceMapLayouts.liveBackendKey(1, backend(B, 8080)));        // as if pinned by an older agent
+        live.update(ServiceMapLayouts.liveBackendKey(9, backend(REMOTE, 8080)), ServiceMapLayouts.liveBackendValue(),
+                BpfMap.UPDATE_ANY);                                                    // a pair no slot holds
+        assertEquals(2, maps.repairLiveBackends());
+        assertTrue(maps.isLive(1, backend(B, 8080)));
+        assertTrue(maps.isLive(1, backend(C, 8080)));
+        assertFalse(maps.isLive(9, backend(REMOTE, 8080)));
+        assertEquals(0, maps.repairLiveBackends());
     }
 
     // --- no backends ---------------------------------------------------------------------------------
@@ -447,6 +548,7 @@ class ServiceProgramTest {
         assertFalse(maps.deleteService(frontend.key()));
         assertTrue(maps.services().isEmpty());
         assertTrue(maps.map(ServiceMaps.BACKENDS).keys().isEmpty());
+        assertTrue(maps.map(ServiceMaps.LIVE_BACKENDS).keys().isEmpty());
         assertTrue(maps.map(ServiceMaps.REVNAT).keys().isEmpty());
     }
 }
