@@ -31,7 +31,7 @@ int from_netdev(struct __sk_buff *skb)
 	if (!scratch)
 		return TC_ACT_OK;
 	struct lb_reverse *reverse = &scratch->reverse;
-	if (lb_reverse_lookup(&flow, 1, now, reverse)) {
+	if (lb_reverse_lookup(&flow, REVERSE_AT_UPLINK, now, reverse)) {
 		if (lb_rewrite_reverse(skb, &flow, reverse) < 0)
 			return drop(skb, UPLINK_ENDPOINT_ID, DIR_INGRESS, DROP_SERVICE_NAT_FAILED);
 		return TC_ACT_OK;

@@ -349,7 +349,8 @@ struct {
  *    backend -> SNAT address): the reverse-NAT index and the client's own address and port.
  * Internal connections are reverse-translated at the client's to_pod (its node holds the entry,
  * wherever the backend runs); external ones where the reply leaves a local backend (from_pod) or
- * arrives from a remote one (from_netdev), so NAT_EXTERNAL tells the hooks apart.
+ * arrives from a remote one (from_netdev), so NAT_EXTERNAL tells the hooks apart; hairpin ones
+ * (NAT_HAIRPIN) where the pod sends its own reply (from_pod).
  */
 #define NAT_FORWARD 1
 #define NAT_REVERSE 2
@@ -368,6 +369,7 @@ struct nat_key {
 #define NAT_EXTERNAL (1u << 0) /* SCOPE_EXTERNAL frontend (NodePort, LoadBalancer) */
 #define NAT_SNAT (1u << 1)     /* the client's source was replaced by a node address */
 #define NAT_CLOSING (1u << 2)  /* TCP FIN or RST seen: short lifetime, a new SYN picks a backend again */
+#define NAT_HAIRPIN (1u << 3)  /* the client is its own backend: NAT_SNAT to the service loopback address (lb.h); translated both ways at the pod's from_pod */
 
 struct nat_value {
 	__u8 addr[16];       /* 0   FORWARD: backend address; REVERSE: the client's own address */

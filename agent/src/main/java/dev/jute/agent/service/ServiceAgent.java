@@ -67,6 +67,7 @@ public final class ServiceAgent implements AutoCloseable {
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong statusWrites = new AtomicLong();
     private volatile boolean converged;
+    private boolean syncFailed;
     private volatile int uplinkIndex;
     private volatile List<String> problems = List.of();
     private Set<InetAddress> announced = Set.of();
@@ -208,20 +209,25 @@ public final class ServiceAgent implements AutoCloseable {
         long started = System.nanoTime();
         List<Service> services = cluster.services();
         long compiledBefore = compiler.servicesCompiled();
-        ServiceCompiler.Result result = compiler.compile(services, cluster.endpointSlices(),
+        IncrementalServiceCompiler.Update update = compiler.compile(services, cluster.endpointSlices(),
                 new ServiceCompiler.NodeContext(nodeName, nodeAddresses()));
-        if (!result.problems().equals(problems)) {
-            result.problems().forEach(p -> LOG.warn("Service skipped", "problem", p));
-            problems = result.problems();
+        if (!update.problems().equals(problems)) {
+            update.problems().forEach(p -> LOG.warn("Service skipped", "problem", p));
+            problems = update.problems();
         }
-        ServiceSyncer.Delta delta = syncer.apply(result.frontends());
+        // After a failed write the changes it carried are known only to a full comparison.
+        boolean compareAll = update.full() || syncFailed;
+        syncFailed = true;
+        ServiceSyncer.Delta delta = compareAll ? syncer.apply(update.frontends())
+                : syncer.apply(update.frontends(), update.changed());
+        syncFailed = false;
         if (!delta.empty()) {
             // Retired backends' connections are reset (TCP) or balanced anew by the programs on their next packet.
             LOG.info("service frontends updated", "upserted", delta.upserted(), "deleted", delta.deleted(),
                     "backends_retired", delta.backendsRetired(), "services_compiled", compiler.servicesCompiled() - compiledBefore,
                     "frontends", syncer.frontends(), "us", (System.nanoTime() - started) / 1_000);
         }
-        healthChecks.reconcile(healthChecks(services, result));
+        healthChecks.reconcile(healthChecks(services, compiler::frontendsOf));
         if (options.lbPool() != null && leads()) {
             writeLoadBalancerStatus(services);
         }
@@ -281,24 +287,8 @@ public final class ServiceAgent implements AutoCloseable {
     }
 
     /** Health check ports of the externalTrafficPolicy Local Services, with their node-local endpoint counts. */
-    static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services, ServiceCompiler.Result result) {
-        Set<String> localPolicy = new HashSet<>();
-        for (Service service : services) {
-            if (service.getSpec() != null && "Local".equals(service.getSpec().getExternalTrafficPolicy())) {
-                localPolicy.add(ServiceCompiler.keyOf(service));
-            }
-        }
-        // Per Service and address family (a dual-stack pod is one endpoint in each family's slice).
-        Map<String, Set<InetAddress>> localBackends = new HashMap<>();
-        for (CompiledFrontend frontend : result.frontends().values()) {
-            if (!localPolicy.contains(frontend.service())) {
-                continue;
-            }
-            String family = frontend.key().address() instanceof Inet4Address ? "4" : "6";
-            frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
-                    .forEach(b -> localBackends.computeIfAbsent(frontend.service() + " " + family, k -> new HashSet<>())
-                            .add(b.address()));
-        }
+    static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services,
+                                                               java.util.function.Function<String, List<CompiledFrontend>> frontendsOf) {
         Map<Integer, HealthCheckServers.Check> checks = new HashMap<>();
         for (Service service : services) {
             var spec = service.getSpec();
@@ -307,9 +297,15 @@ public final class ServiceAgent implements AutoCloseable {
                 continue;
             }
             String key = ServiceCompiler.keyOf(service);
-            checks.put(spec.getHealthCheckNodePort(),
-                    new HealthCheckServers.Check(key, Math.max(localBackends.getOrDefault(key + " 4", Set.of()).size(),
-                            localBackends.getOrDefault(key + " 6", Set.of()).size())));
+            // Per address family (a dual-stack pod is one endpoint in each family's slice).
+            Set<InetAddress> v4 = new HashSet<>();
+            Set<InetAddress> v6 = new HashSet<>();
+            for (CompiledFrontend frontend : frontendsOf.apply(key)) {
+                Set<InetAddress> family = frontend.key().address() instanceof Inet4Address ? v4 : v6;
+                frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
+                        .forEach(b -> family.add(b.address()));
+            }
+            checks.put(spec.getHealthCheckNodePort(), new HealthCheckServers.Check(key, Math.max(v4.size(), v6.size())));
         }
         return checks;
     }

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Applies compiled frontends to the Service maps as deltas. It starts from what is pinned (an agent
@@ -21,9 +22,9 @@ import java.util.Map;
  * deleted); the programs reset or re-balance its connections on their next packet, so no update
  * ever walks the connection table. Not thread-safe: one update loop calls it.
  *
- * <p>The cost of a pass follows what changed, not how much exists: a frontend the compiler handed
- * over as the very same object as last time (see {@link IncrementalServiceCompiler}) is known to
- * be programmed as it is and is not compared again.
+ * <p>The cost of a pass follows what changed, not how much exists: {@link #apply(Map, Set)} looks only
+ * at the frontends the {@link IncrementalServiceCompiler} says changed, and a frontend handed over
+ * as the very object last written is not compared again.
  */
 public final class ServiceSyncer {
 
@@ -35,7 +36,6 @@ public final class ServiceSyncer {
     /** The compiled frontend each programmed key was last written from (absent for adopted ones). */
     private final Map<ServiceFrontend.Key, CompiledFrontend> appliedFrom = new HashMap<>();
     private final ServiceIds ids = new ServiceIds();
-    private Map<ServiceFrontend.Key, CompiledFrontend> lastDesired;
     private long writes;
     private long backendsRetired;
 
@@ -63,45 +63,70 @@ public final class ServiceSyncer {
         }
     }
 
+    /** Makes the maps hold exactly {@code desired}: compares every frontend (after a start or a new node context). */
     public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired) {
-        if (desired == lastDesired) {
-            return new Delta(0, 0, 0); // the compiler saw no change since the last pass
-        }
         Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
         Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
-        int known = 0;
         for (CompiledFrontend want : desired.values()) {
-            ServiceFrontend.Key key = want.key();
-            if (appliedFrom.get(key) == want) {
-                known++;
-                continue;
-            }
-            ServiceEntry have = programmed.get(key);
-            if (have != null) {
-                known++;
-            }
-            int id = have != null ? have.frontend().serviceId() : ids.next();
-            ServiceFrontend frontend = want.withId(id);
-            if (have == null || !have.frontend().equals(frontend)
-                || !new HashSet<>(have.backends()).equals(new HashSet<>(want.backends()))
-                || have.backends().size() != want.backends().size()) {
-                upserts.put(frontend, want.backends());
-            }
-            sources.put(key, want);
+            consider(want.key(), want, upserts, sources);
         }
-        // Every programmed key the desired state mentions was counted: any other one is to go.
         List<ServiceFrontend.Key> deletions = new ArrayList<>();
-        if (programmed.size() > known) {
-            for (ServiceFrontend.Key key : programmed.keySet()) {
-                if (!desired.containsKey(key)) {
-                    deletions.add(key);
-                }
+        for (ServiceFrontend.Key key : programmed.keySet()) {
+            if (!desired.containsKey(key)) {
+                deletions.add(key);
             }
         }
+        return write(upserts, sources, deletions);
+    }
 
+    /**
+     * Brings the frontends {@code changed} names to their value in {@code desired} (absent: deleted);
+     * every other frontend is taken to be programmed as it is. The cost follows {@code changed}, not
+     * the number of frontends.
+     */
+    public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired, Set<ServiceFrontend.Key> changed) {
+        Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
+        Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
+        List<ServiceFrontend.Key> deletions = new ArrayList<>();
+        for (ServiceFrontend.Key key : changed) {
+            CompiledFrontend want = desired.get(key);
+            if (want != null) {
+                consider(key, want, upserts, sources);
+            } else if (programmed.containsKey(key)) {
+                deletions.add(key);
+            }
+        }
+        return write(upserts, sources, deletions);
+    }
+
+    /** Queues {@code want} for writing unless the maps hold it already (known by identity, else compared). */
+    private void consider(ServiceFrontend.Key key, CompiledFrontend want, Map<ServiceFrontend, List<ServiceBackend>> upserts,
+                          Map<ServiceFrontend.Key, CompiledFrontend> sources) {
+        if (appliedFrom.get(key) == want) {
+            return;
+        }
+        ServiceEntry have = programmed.get(key);
+        int id = have != null ? have.frontend().serviceId() : ids.next();
+        ServiceFrontend frontend = want.withId(id);
+        if (have == null || !have.frontend().equals(frontend)
+            || !new HashSet<>(have.backends()).equals(new HashSet<>(want.backends()))
+            || have.backends().size() != want.backends().size()) {
+            upserts.put(frontend, want.backends());
+        }
+        sources.put(key, want);
+    }
+
+    private Delta write(Map<ServiceFrontend, List<ServiceBackend>> upserts, Map<ServiceFrontend.Key, CompiledFrontend> sources,
+                        List<ServiceFrontend.Key> deletions) {
         int retired = 0;
         if (!upserts.isEmpty()) {
-            retired += maps.upsertServices(upserts);
+            try {
+                retired += maps.upsertServices(upserts);
+            } catch (RuntimeException e) {
+                // Ids handed out for new frontends were not used: give them back.
+                upserts.keySet().stream().filter(f -> !programmed.containsKey(f.key())).forEach(f -> ids.release(f.serviceId()));
+                throw e;
+            }
             writes += upserts.size();
             upserts.forEach((frontend, backends) -> programmed.put(frontend.key(), new ServiceEntry(frontend, backends)));
         }
@@ -114,7 +139,6 @@ public final class ServiceSyncer {
             retired += gone.backends().size();
             writes++;
         }
-        lastDesired = desired;
         backendsRetired += retired;
         return new Delta(upserts.size(), deletions.size(), retired);
     }

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -37,9 +39,20 @@ class IncrementalServiceCompilerTest {
         return builder.build();
     }
 
-    private static CompiledFrontend frontendOf(ServiceCompiler.Result result, int i) {
-        return result.frontends().get(new ServiceFrontend.Key(InetAddress.ofLiteral("10.96.0." + i), 80, ServiceFrontend.TCP,
-                FrontendScope.INTERNAL));
+    private static ServiceFrontend.Key keyOf(int i) {
+        return new ServiceFrontend.Key(InetAddress.ofLiteral("10.96.0." + i), 80, ServiceFrontend.TCP, FrontendScope.INTERNAL);
+    }
+
+    private static CompiledFrontend frontendOf(Map<ServiceFrontend.Key, CompiledFrontend> frontends, int i) {
+        return frontends.get(keyOf(i));
+    }
+
+    /** A full compile of the same inputs gives the same frontends and problems. */
+    private static void assertSameAsFullCompile(IncrementalServiceCompiler.Update update, List<Service> services,
+                                                List<EndpointSlice> slices) {
+        ServiceCompiler.Result full = ServiceCompiler.compile(services, slices, NODE);
+        assertEquals(full.frontends(), Map.copyOf(update.frontends()));
+        assertEquals(full.problems(), update.problems());
     }
 
     @Test
@@ -48,42 +61,58 @@ class IncrementalServiceCompilerTest {
         List<EndpointSlice> slices = new ArrayList<>(List.of(slice(1, "20", "10.244.0.1"), slice(2, "21", "10.244.0.2"),
                 slice(3, "22", "10.244.0.3")));
         IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
-        ServiceCompiler.Result first = compiler.compile(services, slices, NODE);
+        IncrementalServiceCompiler.Update first = compiler.compile(services, slices, NODE);
+        assertTrue(first.full());
         assertEquals(3, compiler.servicesCompiled());
-        assertEquals(ServiceCompiler.compile(services, slices, NODE), first);
+        assertSameAsFullCompile(first, services, slices);
+        CompiledFrontend s1 = frontendOf(first.frontends(), 1);
+        CompiledFrontend s3 = frontendOf(first.frontends(), 3);
 
-        assertSame(first, compiler.compile(services, slices, NODE), "nothing changed: the same result");
+        IncrementalServiceCompiler.Update idle = compiler.compile(services, slices, NODE);
+        assertFalse(idle.full());
+        assertEquals(Set.of(), idle.changed(), "nothing changed");
         // An informer re-list brings new instances of unchanged objects: same uid and resourceVersion.
-        assertSame(first, compiler.compile(List.of(service(1, "10"), service(2, "11"), service(3, "12")),
-                List.of(slice(1, "20", "10.244.0.1"), slice(2, "21", "10.244.0.2"), slice(3, "22", "10.244.0.3")), NODE));
+        IncrementalServiceCompiler.Update relisted = compiler.compile(List.of(service(1, "10"), service(2, "11"), service(3, "12")),
+                List.of(slice(1, "20", "10.244.0.1"), slice(2, "21", "10.244.0.2"), slice(3, "22", "10.244.0.3")), NODE);
+        assertEquals(Set.of(), relisted.changed());
         assertEquals(3, compiler.servicesCompiled());
 
         slices.set(1, slice(2, "30", "10.244.0.2", "10.244.0.9")); // an endpoint joins s2
-        ServiceCompiler.Result second = compiler.compile(services, slices, NODE);
+        IncrementalServiceCompiler.Update second = compiler.compile(services, slices, NODE);
         assertEquals(4, compiler.servicesCompiled(), "only s2 was compiled again");
-        assertEquals(ServiceCompiler.compile(services, slices, NODE), second);
-        assertEquals(2, frontendOf(second, 2).backends().size());
-        assertSame(frontendOf(first, 1), frontendOf(second, 1), "s1's frontend is reused as the very same object");
-        assertSame(frontendOf(first, 3), frontendOf(second, 3));
+        assertEquals(Set.of(keyOf(2)), second.changed());
+        assertSameAsFullCompile(second, services, slices);
+        assertEquals(2, frontendOf(second.frontends(), 2).backends().size());
+        assertSame(s1, frontendOf(second.frontends(), 1), "s1's frontend is reused as the very same object");
+        assertSame(s3, frontendOf(second.frontends(), 3));
 
         services.set(2, service(3, "40").edit().editSpec().withSessionAffinity("ClientIP").endSpec().build());
-        ServiceCompiler.Result third = compiler.compile(services, slices, NODE);
+        IncrementalServiceCompiler.Update third = compiler.compile(services, slices, NODE);
         assertEquals(5, compiler.servicesCompiled(), "only s3 was compiled again");
-        assertTrue(frontendOf(third, 3).affinityTimeoutSeconds() > 0);
+        assertEquals(Set.of(keyOf(3)), third.changed());
+        assertTrue(frontendOf(third.frontends(), 3).affinityTimeoutSeconds() > 0);
 
         services.remove(0);
-        ServiceCompiler.Result fourth = compiler.compile(services, slices, NODE);
+        IncrementalServiceCompiler.Update fourth = compiler.compile(services, slices, NODE);
         assertEquals(5, compiler.servicesCompiled(), "a deletion compiles nothing");
-        assertNull(frontendOf(fourth, 1));
-        assertEquals(ServiceCompiler.compile(services, slices, NODE), fourth);
+        assertEquals(Set.of(keyOf(1)), fourth.changed());
+        assertNull(frontendOf(fourth.frontends(), 1));
+        assertSameAsFullCompile(fourth, services, slices);
+
+        slices.remove(2); // s3's slice goes
+        IncrementalServiceCompiler.Update fifth = compiler.compile(services, slices, NODE);
+        assertEquals(6, compiler.servicesCompiled(), "s3 lost its slice: compiled again");
+        assertEquals(Set.of(keyOf(3)), fifth.changed());
+        assertTrue(frontendOf(fifth.frontends(), 3).backends().isEmpty());
+        assertSameAsFullCompile(fifth, services, slices);
 
         ServiceCompiler.NodeContext moved = new ServiceCompiler.NodeContext("node1", List.of(InetAddress.ofLiteral("172.18.0.2")));
-        compiler.compile(services, slices, moved);
-        assertEquals(7, compiler.servicesCompiled(), "a new node context compiles every Service");
+        assertTrue(compiler.compile(services, slices, moved).full());
+        assertEquals(8, compiler.servicesCompiled(), "a new node context compiles every Service (two left)");
     }
 
     @Test
-    void objectsWithoutVersionsAreComparedByIdentityAndASliceLeavingCounts() {
+    void objectsWithoutVersionsAreComparedByIdentity() {
         Service s = new ServiceBuilder(service(1, "10")).editMetadata().withResourceVersion(null).endMetadata().build();
         EndpointSlice e = slice(1, "20", "10.244.0.1");
         IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
@@ -92,19 +121,21 @@ class IncrementalServiceCompilerTest {
         assertEquals(1, compiler.servicesCompiled(), "the same instance is unchanged");
         compiler.compile(List.of(new ServiceBuilder(s).build()), List.of(e), NODE);
         assertEquals(2, compiler.servicesCompiled(), "an equal copy without a resourceVersion is compiled again");
-        ServiceCompiler.Result withoutSlice = compiler.compile(List.of(s), List.of(), NODE);
-        assertEquals(3, compiler.servicesCompiled());
-        assertTrue(frontendOf(withoutSlice, 1).backends().isEmpty());
     }
 
     @Test
-    void theFirstClaimOfAFrontendWinsAsInAFullCompile() {
+    void theFirstClaimOfAFrontendWinsAsInAFullCompileAndTheLoserTakesOverWhenItLeaves() {
         Service a = service(1, "10");
         Service b = new ServiceBuilder(service(2, "11")).editSpec().withClusterIPs("10.96.0.1").endSpec().build();
         IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
-        ServiceCompiler.Result result = compiler.compile(List.of(b, a), List.of(), NODE);
-        assertEquals("ns/s1", frontendOf(result, 1).service());
-        assertEquals(ServiceCompiler.compile(List.of(a, b), List.of(), NODE), result);
-        assertEquals(1, result.problems().size(), result.problems().toString());
+        IncrementalServiceCompiler.Update both = compiler.compile(List.of(b, a), List.of(), NODE);
+        assertEquals("ns/s1", frontendOf(both.frontends(), 1).service());
+        assertSameAsFullCompile(both, List.of(a, b), List.of());
+        assertEquals(1, both.problems().size(), both.problems().toString());
+
+        IncrementalServiceCompiler.Update onlyB = compiler.compile(List.of(b), List.of(), NODE);
+        assertEquals("ns/s2", frontendOf(onlyB.frontends(), 1).service(), "the other claim takes over");
+        assertEquals(Set.of(keyOf(1)), onlyB.changed());
+        assertTrue(onlyB.problems().isEmpty());
     }
 }

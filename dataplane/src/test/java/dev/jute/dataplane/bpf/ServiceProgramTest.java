@@ -370,6 +370,83 @@ class ServiceProgramTest {
         assertEquals(0, maps.repairLiveBackends());
     }
 
+    // --- hairpin: the client is its own backend ---------------------------------------------------------
+
+    static final String SERVICE_LOOPBACK = "169.254.42.1";
+
+    /** A turned-around frame: back to the sender's MAC, from the MAC it was sent to. */
+    static void assertTurnedAround(byte[] sent, byte[] received) {
+        assertArrayEquals(java.util.Arrays.copyOfRange(sent, 6, 12), java.util.Arrays.copyOfRange(received, 0, 6));
+        assertArrayEquals(java.util.Arrays.copyOfRange(sent, 0, 6), java.util.Arrays.copyOfRange(received, 6, 12));
+    }
+
+    @Test
+    void aPodReachingItselfThroughAServiceIsHiddenBehindTheServiceLoopbackBothWays() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(A, 8080)));
+        endpoint(ifA, A_ID, A_IDENTITY, A, true, true); // isolated both ways, nothing allowed: a pod still reaches itself
+
+        byte[] synFrame = tcp(A, 40000, VIP, 80, SYN);
+        BpfProgram.TestRunResult syn = fromPod(synFrame, ifA);
+        assertEquals(TC_ACT_REDIRECT, syn.returnValue(), "straight back into the pod: " + policy.maps().drops());
+        assertChecksums(syn.packetOut());
+        assertTurnedAround(synFrame, syn.packetOut());
+        Ipv4 in = new Ipv4(syn.packetOut());
+        assertEquals(ip(SERVICE_LOOPBACK), in.source(), "not its own address, which its kernel would drop");
+        int loopbackPort = in.sourcePort();
+        assertTrue(loopbackPort >= 61000 && loopbackPort <= 65535, "port " + loopbackPort);
+        assertEquals("/" + A + ":8080", "/" + in.endpointText(false));
+
+        byte[] synAckFrame = tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK);
+        BpfProgram.TestRunResult synAck = fromPod(synAckFrame, ifA);
+        assertEquals(TC_ACT_REDIRECT, synAck.returnValue());
+        assertChecksums(synAck.packetOut());
+        assertTurnedAround(synAckFrame, synAck.packetOut());
+        Ipv4 reply = new Ipv4(synAck.packetOut());
+        assertEquals("/" + VIP + ":80", "/" + reply.endpointText(true), "the client's socket sees the frontend");
+        assertEquals("/" + A + ":40000", "/" + reply.endpointText(false));
+
+        BpfProgram.TestRunResult ack = fromPod(tcp(A, 40000, VIP, 80, ACK), ifA);
+        assertEquals(TC_ACT_REDIRECT, ack.returnValue());
+        assertEquals(loopbackPort, new Ipv4(ack.packetOut()).sourcePort(), "the connection keeps its loopback port");
+        assertEquals(0, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.POLICY_DENIED));
+
+        // Another pod reaching the same backend is not hairpin: its source stays, policy judges it.
+        services.maps().upsertService(clusterIp(2, UDP), List.of(backend(A, 5353)));
+        BpfProgram.TestRunResult fromB = fromPod(udp(B, 33333, VIP, 80, "q".getBytes()), ifB);
+        assertEquals(TC_ACT_OK, fromB.returnValue());
+        assertEquals(ip(B), new Ipv4(fromB.packetOut()).source());
+    }
+
+    @Test
+    void aHairpinDatagramAndItsAnswerAreTranslated() throws Exception {
+        services.maps().upsertService(clusterIp(1, UDP), List.of(backend(A, 5353)));
+        byte[] query = udp(A, 33333, VIP, 80, "query".getBytes());
+        BpfProgram.TestRunResult out = fromPod(query, ifA);
+        assertEquals(TC_ACT_REDIRECT, out.returnValue());
+        assertChecksums(out.packetOut());
+        Ipv4 in = new Ipv4(out.packetOut());
+        assertEquals(ip(SERVICE_LOOPBACK), in.source());
+        assertEquals("/" + A + ":5353", "/" + in.endpointText(false));
+        BpfProgram.TestRunResult answer = fromPod(udp(A, 5353, SERVICE_LOOPBACK, in.sourcePort(), "answer".getBytes()), ifA);
+        assertEquals(TC_ACT_REDIRECT, answer.returnValue());
+        assertChecksums(answer.packetOut());
+        Ipv4 back = new Ipv4(answer.packetOut());
+        assertEquals("/" + VIP + ":80", "/" + back.endpointText(true));
+        assertEquals("/" + A + ":33333", "/" + back.endpointText(false));
+    }
+
+    @Test
+    void nobodyElseCanUseAPodsHairpinEntry() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(A, 8080)));
+        int loopbackPort = new Ipv4(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA).packetOut()).sourcePort();
+        // B pretending to be A's reply is stopped by the source check before any translation.
+        assertEquals(TC_ACT_SHOT, fromPod(tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK), ifB).returnValue());
+        assertEquals(1, policy.maps().dropped(B_ID, TrafficDirection.EGRESS, DropReason.SOURCE_SPOOFED));
+        // The same reply tuple arriving at to_pod (not from the pod itself) is not translated.
+        Ipv4 passed = passes(toPod(tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK), ifB));
+        assertEquals(ip(A), passed.source());
+    }
+
     // --- no backends ---------------------------------------------------------------------------------
 
     @Test

@@ -192,6 +192,50 @@ class ServiceTrafficTest {
         }
     }
 
+    /**
+     * Hairpin: the Service's only backend connects to the Service itself. Without the service
+     * loopback SNAT its kernel would see a packet from its own address (a martian) and the
+     * connection would hang; with it, TCP and UDP are answered through the VIP.
+     */
+    @Test
+    void aPodReachesItselfThroughItsServiceOverTcpAndUdp() throws Exception {
+        String node = environment.createNamespace("svcnode");
+        String pod = environment.createNamespace("backend1");
+        BpfTestEnvironment.run("ip", "-n", node, "addr", "add", NODE_IPV4 + "/32", "dev", "lo");
+        nodeNamespace = BpfTestEnvironment.open(node);
+        PodLink link = wire(pod, "svc-backend-1", BACKEND1);
+        serve(pod, "backend-1");
+        Process udpServer = new ProcessBuilder("ip", "netns", "exec", pod, "socat",
+                "UDP-RECVFROM:" + TARGET_PORT + ",fork,reuseaddr", "SYSTEM:echo backend-1-udp")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        processes.add(udpServer);
+        client = pod;
+        Path pins = environment.bpfFilesystem().resolve("jute").resolve("svc-node");
+
+        try (PolicyDataplane policy = PolicyDataplane.open(pins); ServiceDataplane services = ServiceDataplane.open(pins)) {
+            // Isolated both ways with nothing allowed: a pod reaching itself is not subject to policy.
+            policy.maps().putEndpoint(link.hostInterfaceIndex(), new EndpointInfo(2, 5002, true, true,
+                    (Inet4Address) InetAddress.getByName(BACKEND1), (Inet6Address) null));
+            nodeNamespace.call(() -> {
+                policy.attach(link.hostInterfaceIndex());
+                return null;
+            });
+            ServiceBackend self = new ServiceBackend(InetAddress.getByName(BACKEND1), TARGET_PORT, true);
+            services.maps().upsertService(ServiceFrontend.of(10, InetAddress.getByName(VIP), 80, ServiceFrontend.TCP,
+                    FrontendScope.INTERNAL), List.of(self));
+            services.maps().upsertService(ServiceFrontend.of(11, InetAddress.getByName(VIP), 53, ServiceFrontend.UDP,
+                    FrontendScope.INTERNAL), List.of(self));
+
+            assertEquals(Set.of("backend-1"), greetings(4), "TCP through the VIP back to the pod itself");
+            for (int i = 0; i < 3; i++) {
+                BpfTestEnvironment.Result udp = BpfTestEnvironment.execute(10, "sh", "-c",
+                        "echo ping | ip netns exec " + pod + " socat -T2 - UDP:" + VIP + ":53");
+                assertEquals(0, udp.exitCode(), () -> "UDP to the VIP failed: " + udp.stderr());
+                assertEquals("backend-1-udp", udp.stdout().strip(), "UDP answered from the VIP");
+            }
+        }
+    }
+
     private static EndpointInfo endpoint(int id, String address) throws Exception {
         return new EndpointInfo(id, 5000 + id, false, false, (Inet4Address) InetAddress.getByName(address),
                 (Inet6Address) null);
