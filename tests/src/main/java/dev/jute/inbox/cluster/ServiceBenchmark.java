@@ -306,6 +306,12 @@ public final class ServiceBenchmark {
             System.out.printf(Locale.ROOT, "  jute      one endpoint changed, API -> kernel: median %6.2f ms, max %.2f ms over %d changes %s%n",
                     sorted.get(sorted.size() / 2), sorted.getLast(), sorted.size(), formatted(latencies));
             System.out.printf(Locale.ROOT, "            of which the API's PUT of the EndpointSlice (until it returned): %s ms%n", formatted(apiCalls));
+            List<Double> afterApi = new ArrayList<>();
+            for (int i = 0; i < latencies.size(); i++) {
+                afterApi.add(latencies.get(i) - apiCalls.get(i));
+            }
+            System.out.printf(Locale.ROOT, "            and from the API's answer to the kernel (watch event, agent pass, map writes): %s ms%n",
+                    formatted(afterApi));
             String agentPass = cluster.agentLog("node1").lines().filter(l -> l.contains("service frontends updated"))
                     .reduce((a, b) -> b).orElse("");
             System.out.println("            the agent's last pass: " + agentPass.replaceFirst("^\\S+ ", ""));
