@@ -5,7 +5,8 @@
  *  - A packet to a frontend of external scope gets a backend. externalTrafficPolicy Cluster:
  *    any backend, and the client is masqueraded to the node address (and a free port) so the
  *    reply returns through this node; Local: node-local backends only, the client address kept,
- *    no local backend -> dropped (or refused, if the service asks). The kernel then routes the
+ *    no local backend -> dropped (or refused, if the service asks); a TCP connection whose backend
+ *    left the service gets a RST. The kernel then routes the
  *    translated packet: to a local pod's veth, or to the node owning the backend's pod CIDR.
  *  - A reply from a remote backend to a masqueraded connection is translated back (source: the
  *    frontend, destination: the client) and forwarded out again by the kernel.
@@ -30,14 +31,22 @@ int from_netdev(struct __sk_buff *skb)
 	if (!scratch)
 		return TC_ACT_OK;
 	struct lb_reverse *reverse = &scratch->reverse;
-	if (lb_reverse_lookup(&flow, 1, now, reverse)) {
+	if (lb_reverse_lookup(&flow, REVERSE_AT_UPLINK, now, reverse)) {
 		if (lb_rewrite_reverse(skb, &flow, reverse) < 0)
 			return drop(skb, UPLINK_ENDPOINT_ID, DIR_INGRESS, DROP_SERVICE_NAT_FAILED);
 		return TC_ACT_OK;
 	}
 
 	struct lb_decision *lb = &scratch->decision;
-	switch (lb_forward(&flow, SCOPE_EXTERNAL, now, lb)) {
+	int decision = lb_forward(&flow, SCOPE_EXTERNAL, now, lb);
+	if (decision == LB_RETIRED) {
+		/* Counted; the segment itself goes nowhere. A RST is never answered with a RST. */
+		drop(skb, UPLINK_ENDPOINT_ID, DIR_INGRESS, DROP_SERVICE_BACKEND_RETIRED);
+		if (flow.tcp_flags & TCP_FLAG_RST)
+			return TC_ACT_SHOT;
+		decision = LB_REJECT;
+	}
+	switch (decision) {
 	case LB_REJECT:
 		if (build_reject(skb, &flow) < 0)
 			return drop(skb, UPLINK_ENDPOINT_ID, DIR_INGRESS, DROP_SERVICE_NAT_FAILED);

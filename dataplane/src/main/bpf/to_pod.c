@@ -26,7 +26,7 @@ int to_pod(struct __sk_buff *skb)
 	if (!scratch)
 		return drop(skb, endpoint->endpoint_id, DIR_INGRESS, DROP_SERVICE_NAT_FAILED);
 	struct lb_reverse *reverse = &scratch->reverse;
-	if (lb_reverse_lookup(&flow, 0, now, reverse) && lb_rewrite_reverse(skb, &flow, reverse) < 0)
+	if (lb_reverse_lookup(&flow, REVERSE_AT_TO_POD, now, reverse) && lb_rewrite_reverse(skb, &flow, reverse) < 0)
 		return drop(skb, endpoint->endpoint_id, DIR_INGRESS, DROP_SERVICE_NAT_FAILED);
 	return TC_ACT_OK;
 }

@@ -38,6 +38,7 @@
 #define DROP_VLAN_TAGGED 6        /* an 802.1Q/802.1ad frame from or to a pod: never legitimate on a pod link */
 #define DROP_SERVICE_NO_BACKEND 7 /* a new connection to a service frontend without an eligible backend (and no reject asked) */
 #define DROP_SERVICE_NAT_FAILED 8 /* no free SNAT port, or a reject could not be built */
+#define DROP_SERVICE_BACKEND_RETIRED 9 /* a TCP segment of a connection whose backend left the service (answered with a RST) */
 
 /* Drop counters of the node uplink (from_netdev) use this endpoint id: real endpoints are never 0. */
 #define UPLINK_ENDPOINT_ID 0

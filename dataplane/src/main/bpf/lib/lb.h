@@ -20,11 +20,24 @@
 #define LB_DNAT 1    /* to a frontend: translate to lb.backend */
 #define LB_REJECT 2  /* to a frontend without an eligible backend, which asks to reject */
 #define LB_DROP 3    /* to a frontend without an eligible backend */
+#define LB_RETIRED 4 /* a TCP segment of a connection whose backend left the service: entries forgotten, answer with a RST */
 
 /* SNAT source ports: above the node's default ephemeral range (32768-60999), so sockets of the node never clash. */
 #define SNAT_PORT_FIRST 61000
 #define SNAT_PORT_COUNT 4536
 #define SNAT_PORT_ATTEMPTS 8
+
+/*
+ * Hairpin: a pod that reaches a Service and is given itself as the backend. Unchanged, the
+ * translated packet would reach the pod with its own address as the source, which its kernel
+ * drops as a martian, and the reply would never leave the pod. So, as production CNIs do, the
+ * source is replaced by a fixed "service loopback" address that no node or pod owns (Cilium uses
+ * 169.254.42.1 as well; for IPv6 an address of Jute's own ULA prefix): the pod answers it through
+ * its default gateway, i.e. back to from_pod, which turns the reply around. Both directions go
+ * straight back into the pod (bpf_redirect_peer): the packets never leave the pod's own link.
+ */
+static const __u8 SERVICE_LOOPBACK_IPV4[16] = { 169, 254, 42, 1 };
+static const __u8 SERVICE_LOOPBACK_IPV6[16] = { 0xfd, 0x6a, 0x75, 0x74, 0x65, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 };
 
 struct lb_decision {
 	struct nat_key forward_key;
@@ -193,6 +206,26 @@ JUTE_INLINE void lb_translate(struct lb_decision *lb, const struct flow *flow)
 	}
 }
 
+/* Whether the service still balances to the connection's backend (live_backends, see maps.h). */
+JUTE_INLINE int lb_backend_live(const struct nat_key *forward_key, const struct nat_value *forward)
+{
+	struct live_backend_key key;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.service_id = forward->service_id;
+	__builtin_memcpy(key.addr, forward->addr, 16);
+	key.port = forward->port;
+	key.family = forward_key->family;
+	return bpf_map_lookup_elem(&live_backends, &key) != 0;
+}
+
+/* Forgets a connection whose backend retired: its reverse entry (and with it a claimed SNAT port), then its forward entry. */
+JUTE_INLINE void lb_forget(struct lb_decision *lb, const struct nat_value *forward)
+{
+	nat_reverse_of(&lb->forward_key, forward, &lb->reverse_key, &lb->reverse);
+	bpf_map_delete_elem(&nat_ct, &lb->reverse_key);
+	bpf_map_delete_elem(&nat_ct, &lb->forward_key);
+}
+
 /*
  * Whether the packet belongs to a service connection, and where it goes. Only packets with ports
  * (TCP, UDP, SCTP) are balanced; a later fragment has none and passes untranslated (see
@@ -209,15 +242,28 @@ JUTE_INLINE int lb_forward(const struct flow *flow, __u8 scope, __u64 now, struc
 	struct nat_value *existing = bpf_map_lookup_elem(&nat_ct, &lb->forward_key);
 	if (existing && existing->expires_ns > now &&
 	    !(flow_opens_connection(flow) && (existing->flags & NAT_CLOSING))) {
-		if (nat_refresh(existing, flow, now)) {
-			/* Keep the reverse entry alive with it: one-way streams never touch it otherwise. */
-			nat_reverse_of(&lb->forward_key, existing, &lb->reverse_key, &lb->reverse);
-			bpf_map_update_elem(&nat_ct, &lb->reverse_key, &lb->reverse, BPF_ANY);
+		if (lb_backend_live(&lb->forward_key, existing)) {
+			if (nat_refresh(existing, flow, now)) {
+				/* Keep the reverse entry alive with it: one-way streams never touch it otherwise. */
+				nat_reverse_of(&lb->forward_key, existing, &lb->reverse_key, &lb->reverse);
+				bpf_map_update_elem(&nat_ct, &lb->reverse_key, &lb->reverse, BPF_ANY);
+			}
+			lb->forward = *existing;
+			lb->is_new = 0;
+			lb_translate(lb, flow);
+			return LB_DNAT;
 		}
-		lb->forward = *existing;
-		lb->is_new = 0;
-		lb_translate(lb, flow);
-		return LB_DNAT;
+		/*
+		 * The backend left the service. A TCP client learns it at once from a RST (its socket
+		 * state cannot move to another backend). UDP is balanced anew, as kube-proxy does by
+		 * flushing the conntrack entries of a removed UDP endpoint: a datagram flow has no
+		 * server state to lose and would otherwise vanish into a backend that no longer serves.
+		 * SCTP too: the new backend answers the unknown association with an ABORT (RFC 9260
+		 * section 8.4), the client's equivalent of the RST.
+		 */
+		lb_forget(lb, existing);
+		if (protocol == IPPROTO_TCP)
+			return LB_RETIRED;
 	}
 
 	struct service_key service_key = {};
@@ -241,17 +287,29 @@ JUTE_INLINE int lb_forward(const struct flow *flow, __u8 scope, __u64 now, struc
 	lb->forward.flags = nat_flags_after(flow, scope == SCOPE_EXTERNAL ? NAT_EXTERNAL : 0);
 	if (scope == SCOPE_EXTERNAL && !(service->flags & SERVICE_EXTERNAL_LOCAL))
 		lb->forward.flags |= NAT_SNAT;
+	else if (scope == SCOPE_INTERNAL && address_equal(flow->tuple.family, backend.addr, flow->tuple.saddr))
+		lb->forward.flags |= NAT_SNAT | NAT_HAIRPIN;
 	lb->forward.created_ns = now;
 	lb->forward.expires_ns = now + nat_lifetime(flow, lb->forward.flags);
 	lb->is_new = 1;
-	/* (A masqueraded connection is translated again once lb_allocate_snat chose its source.) */
+	/* (A masqueraded or hairpin connection is translated again once lb_allocate_snat chose its source.) */
 	lb_translate(lb, flow);
 	return LB_DNAT;
 }
 
-/* The node address an external client is masqueraded to: lb_config, else the frontend address. */
-JUTE_INLINE void lb_snat_address(const struct flow *flow, __u8 *out)
+/*
+ * The address a new masqueraded connection's client is hidden behind: the service loopback
+ * address for a hairpin one; else the node address (lb_config), else the frontend address.
+ */
+JUTE_INLINE void lb_snat_address(const struct flow *flow, __u32 nat_flags, __u8 *out)
 {
+	if (nat_flags & NAT_HAIRPIN) {
+		if (flow->tuple.family == FAMILY_IPV4)
+			__builtin_memcpy(out, SERVICE_LOOPBACK_IPV4, 16);
+		else
+			__builtin_memcpy(out, SERVICE_LOOPBACK_IPV6, 16);
+		return;
+	}
 	__u32 zero = 0;
 	struct lb_config *config = bpf_map_lookup_elem(&lb_config, &zero);
 	__builtin_memcpy(out, flow->tuple.daddr, 16);
@@ -275,7 +333,7 @@ JUTE_INLINE void lb_snat_address(const struct flow *flow, __u8 *out)
  */
 JUTE_INLINE int lb_allocate_snat(const struct flow *flow, struct lb_decision *lb)
 {
-	lb_snat_address(flow, lb->forward.snat_addr);
+	lb_snat_address(flow, lb->forward.flags, lb->forward.snat_addr);
 	__u32 hash = tuple_hash(&flow->tuple);
 	for (int attempt = 0; attempt < SNAT_PORT_ATTEMPTS; attempt++) {
 		lb->forward.snat_port = SNAT_PORT_FIRST + (attempt == 0 ? hash : bpf_get_prandom_u32()) % SNAT_PORT_COUNT;
@@ -356,11 +414,16 @@ JUTE_INLINE struct lb_scratch *lb_scratch_space(void)
 	return bpf_map_lookup_elem(&lb_scratch, &zero);
 }
 
+/* Where a connection's replies are translated back (the `hook` of lb_reverse_lookup). */
+#define REVERSE_AT_TO_POD 0                          /* internal connections: at the client's to_pod */
+#define REVERSE_AT_FROM_POD (NAT_EXTERNAL | NAT_HAIRPIN) /* external ones leaving a local backend; hairpin ones */
+#define REVERSE_AT_UPLINK NAT_EXTERNAL               /* external ones from a remote backend */
+
 /*
  * Finds the service connection a packet replies to (or an ICMP error is about), among those
- * whose NAT_EXTERNAL flag equals `external`: the hook where their replies are translated.
+ * whose replies are translated at `hook` (REVERSE_AT_*).
  */
-JUTE_INLINE int lb_reverse_lookup(const struct flow *flow, int external, __u64 now, struct lb_reverse *out)
+JUTE_INLINE int lb_reverse_lookup(const struct flow *flow, __u32 hook, __u64 now, struct lb_reverse *out)
 {
 	struct nat_key key;
 	__u8 kind;
@@ -384,7 +447,10 @@ JUTE_INLINE int lb_reverse_lookup(const struct flow *flow, int external, __u64 n
 		return 0;
 	}
 	struct nat_value *entry = bpf_map_lookup_elem(&nat_ct, &key);
-	if (!entry || entry->expires_ns <= now || ((entry->flags & NAT_EXTERNAL) != 0) != (external != 0))
+	if (!entry || entry->expires_ns <= now)
+		return 0;
+	__u32 where = entry->flags & (NAT_EXTERNAL | NAT_HAIRPIN);
+	if (where ? !(where & hook) : hook != REVERSE_AT_TO_POD)
 		return 0;
 	__u32 service_id = entry->service_id;
 	struct revnat_value *frontend = bpf_map_lookup_elem(&revnat, &service_id);
@@ -426,6 +492,23 @@ JUTE_INLINE int lb_rewrite_reverse(struct __sk_buff *skb, const struct flow *flo
 	if (snat && rewrite_icmp_outer_address(skb, flow, NAT_DESTINATION, r->entry.addr) < 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * Sends a hairpin packet back into the pod it came from: the Ethernet addresses swap (the pod's
+ * frame went to its gateway, the host end; it now comes from there), then the peer of this veth
+ * receives it. Returns the verdict.
+ */
+JUTE_INLINE int lb_turn_around(struct __sk_buff *skb)
+{
+	__u8 macs[12], swapped[12];
+	if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)) < 0)
+		return TC_ACT_SHOT;
+	__builtin_memcpy(swapped, &macs[6], 6);
+	__builtin_memcpy(&swapped[6], macs, 6);
+	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) < 0)
+		return TC_ACT_SHOT;
+	return bpf_redirect_peer(skb->ifindex, 0);
 }
 
 #endif

@@ -270,6 +270,32 @@ struct {
 	__type(value, struct backend_value);
 } backends SEC(".maps");
 
+/*
+ * live_backends: the (service id, backend) pairs a frontend balances to right now, the set view of
+ * its slots. A connection's NAT entry names its backend by address and port, and slots shift when
+ * a backend leaves (they stay dense), so only this set can tell whether the backend is still in
+ * the service. The writer adds a pair before any slot holds it and deletes it once no slot does;
+ * an established connection whose pair is gone is retired on its next packet (lb_forward): TCP is
+ * answered with a RST, UDP and SCTP are balanced anew. No walk of nat_ct is ever needed.
+ */
+struct live_backend_key {
+	__u32 service_id;    /* 0   */
+	__u8 addr[16];       /* 4   network-order backend address */
+	__u16 port;          /* 20  host order: the target port */
+	__u8 family;         /* 22  */
+	__u8 pad;            /* 23  zero */
+};                           /* 24 bytes */
+
+#define LIVE_BACKEND 1 /* the only value: the key's presence is the answer */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 524288);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct live_backend_key);
+	__type(value, __u8);
+} live_backends SEC(".maps");
+
 /* revnat: reverse-NAT index (the service id) -> the frontend a reply must appear to come from. */
 struct revnat_value {
 	__u8 addr[16];       /* 0   frontend address */
@@ -317,12 +343,14 @@ struct {
  * nat_ct: the service connections, two entries each.
  *  NAT_FORWARD, keyed by the client's packet as it left the client (client -> frontend): the
  *    backend it was given (and, for SNAT, the node address and port the client is hidden behind).
- *    Every later packet of the connection takes the same backend.
+ *    Every later packet of the connection takes the same backend, as long as live_backends still
+ *    lists it for the service.
  *  NAT_REVERSE, keyed by the backend's reply as the backend sends it (backend -> client, or
  *    backend -> SNAT address): the reverse-NAT index and the client's own address and port.
  * Internal connections are reverse-translated at the client's to_pod (its node holds the entry,
  * wherever the backend runs); external ones where the reply leaves a local backend (from_pod) or
- * arrives from a remote one (from_netdev), so NAT_EXTERNAL tells the hooks apart.
+ * arrives from a remote one (from_netdev), so NAT_EXTERNAL tells the hooks apart; hairpin ones
+ * (NAT_HAIRPIN) where the pod sends its own reply (from_pod).
  */
 #define NAT_FORWARD 1
 #define NAT_REVERSE 2
@@ -341,6 +369,7 @@ struct nat_key {
 #define NAT_EXTERNAL (1u << 0) /* SCOPE_EXTERNAL frontend (NodePort, LoadBalancer) */
 #define NAT_SNAT (1u << 1)     /* the client's source was replaced by a node address */
 #define NAT_CLOSING (1u << 2)  /* TCP FIN or RST seen: short lifetime, a new SYN picks a backend again */
+#define NAT_HAIRPIN (1u << 3)  /* the client is its own backend: NAT_SNAT to the service loopback address (lb.h); translated both ways at the pod's from_pod */
 
 struct nat_value {
 	__u8 addr[16];       /* 0   FORWARD: backend address; REVERSE: the client's own address */

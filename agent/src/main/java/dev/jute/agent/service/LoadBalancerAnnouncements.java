@@ -1,6 +1,7 @@
 package dev.jute.agent.service;
 
 import dev.jute.dataplane.bpf.ServiceBackend;
+import dev.jute.dataplane.bpf.ServiceFrontend;
 import io.fabric8.kubernetes.api.model.Service;
 
 import java.net.InetAddress;
@@ -30,7 +31,10 @@ public final class LoadBalancerAnnouncements {
     private LoadBalancerAnnouncements() {
     }
 
-    public static Set<InetAddress> of(List<Service> services, ServiceCompiler.Result compiled) {
+    /**
+     * @param programmed the frontends the node programs now (a conflict's loser is not among them)
+     */
+    public static Set<InetAddress> of(List<Service> services, Map<ServiceFrontend.Key, CompiledFrontend> programmed) {
         Map<String, List<InetAddress>> ingressByService = new HashMap<>();
         for (Service service : services) {
             if (service.getSpec() != null && "LoadBalancer".equals(service.getSpec().getType())) {
@@ -38,7 +42,7 @@ public final class LoadBalancerAnnouncements {
             }
         }
         Set<InetAddress> addresses = new LinkedHashSet<>();
-        for (CompiledFrontend frontend : compiled.frontends().values()) {
+        for (CompiledFrontend frontend : programmed.values()) {
             List<InetAddress> ingress = ingressByService.get(frontend.service());
             if (!frontend.external() || ingress == null || !ingress.contains(frontend.key().address())) {
                 continue;

@@ -15,6 +15,7 @@ import dev.jute.dataplane.RouteNetlink;
 import dev.jute.dataplane.Sysctl;
 import dev.jute.dataplane.bpf.BpfFilesystem;
 import dev.jute.dataplane.bpf.ServiceDataplane;
+import dev.jute.dataplane.bpf.ServiceFrontend;
 import dev.jute.dataplane.bpf.SocketLoadBalancer;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -65,11 +66,13 @@ public final class ServiceAgent implements AutoCloseable {
     private final SocketLoadBalancer socketLb;
     private final NetlinkSocket netlinkSocket;
     private final ServiceSyncer syncer;
+    private final IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
     private final HealthCheckServers healthChecks = new HealthCheckServers();
     private final CoalescingLoop loop;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong statusWrites = new AtomicLong();
     private volatile boolean converged;
+    private boolean syncFailed;
     private volatile int uplinkIndex;
     private volatile List<String> problems = List.of();
     private Set<InetAddress> announced = Set.of();
@@ -261,25 +264,32 @@ public final class ServiceAgent implements AutoCloseable {
         if (uplinkIndex == 0) {
             attachUplink();
         }
-        List<Service> services = cluster.services();
-        ServiceCompiler.Result result = ServiceCompiler.compile(services, cluster.endpointSlices(),
-                new ServiceCompiler.NodeContext(nodeName, nodeAddresses()));
-        if (!result.problems().equals(problems)) {
-            result.problems().forEach(p -> LOG.warn("Service skipped", "problem", p));
-            problems = result.problems();
-        }
         long started = System.nanoTime();
-        ServiceSyncer.Delta delta = syncer.apply(result.frontends());
-        if (!delta.empty()) {
-            LOG.info("service frontends updated", "upserted", delta.upserted(), "deleted", delta.deleted(),
-                    "backends_gone", delta.backendsReset(), "connections_cut", delta.connectionsCut(),
-                    "frontends", syncer.frontends(), "ms", (System.nanoTime() - started) / 1_000_000);
+        List<Service> services = cluster.services();
+        long compiledBefore = compiler.servicesCompiled();
+        IncrementalServiceCompiler.Update update = compiler.compile(services, cluster.endpointSlices(),
+                new ServiceCompiler.NodeContext(nodeName, nodeAddresses()));
+        if (!update.problems().equals(problems)) {
+            update.problems().forEach(p -> LOG.warn("Service skipped", "problem", p));
+            problems = update.problems();
         }
-        healthChecks.reconcile(healthChecks(services, result));
+        // After a failed write the changes it carried are known only to a full comparison.
+        boolean compareAll = update.full() || syncFailed;
+        syncFailed = true;
+        ServiceSyncer.Delta delta = compareAll ? syncer.apply(update.frontends())
+                : syncer.apply(update.frontends(), update.changed());
+        syncFailed = false;
+        if (!delta.empty()) {
+            // Retired backends' connections are reset (TCP) or balanced anew by the programs on their next packet.
+            LOG.info("service frontends updated", "upserted", delta.upserted(), "deleted", delta.deleted(),
+                    "backends_retired", delta.backendsRetired(), "services_compiled", compiler.servicesCompiled() - compiledBefore,
+                    "frontends", syncer.frontends(), "us", (System.nanoTime() - started) / 1_000);
+        }
+        healthChecks.reconcile(healthChecks(services, compiler::frontendsOf));
         if (options.lbPool() != null && leads()) {
             writeLoadBalancerStatus(services);
         }
-        announce(services, result);
+        announce(services, update.frontends());
         passes.incrementAndGet();
         converged = true;
     }
@@ -322,8 +332,8 @@ public final class ServiceAgent implements AutoCloseable {
     }
 
     /** Tells the announcer this node's LoadBalancer addresses when they changed (see {@link LoadBalancerAnnouncements}). */
-    private void announce(List<Service> services, ServiceCompiler.Result result) {
-        Set<InetAddress> addresses = LoadBalancerAnnouncements.of(services, result);
+    private void announce(List<Service> services, Map<ServiceFrontend.Key, CompiledFrontend> programmed) {
+        Set<InetAddress> addresses = LoadBalancerAnnouncements.of(services, programmed);
         if (!addresses.equals(announced)) {
             // A failure propagates: the pass fails and the loop retries it with backoff; the maps are
             // already converged then, so only the announcement is redone.
@@ -333,15 +343,8 @@ public final class ServiceAgent implements AutoCloseable {
     }
 
     /** Health check ports of the externalTrafficPolicy Local Services, with their node-local endpoint counts. */
-    static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services, ServiceCompiler.Result result) {
-        // Per Service and address family (a dual-stack pod is one endpoint in each family's slice).
-        Map<String, Set<InetAddress>> localBackends = new HashMap<>();
-        for (CompiledFrontend frontend : result.frontends().values()) {
-            String family = frontend.key().address() instanceof Inet4Address ? "4" : "6";
-            frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
-                    .forEach(b -> localBackends.computeIfAbsent(frontend.service() + " " + family, k -> new HashSet<>())
-                            .add(b.address()));
-        }
+    static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services,
+                                                               java.util.function.Function<String, List<CompiledFrontend>> frontendsOf) {
         Map<Integer, HealthCheckServers.Check> checks = new HashMap<>();
         for (Service service : services) {
             var spec = service.getSpec();
@@ -350,9 +353,15 @@ public final class ServiceAgent implements AutoCloseable {
                 continue;
             }
             String key = ServiceCompiler.keyOf(service);
-            checks.put(spec.getHealthCheckNodePort(),
-                    new HealthCheckServers.Check(key, Math.max(localBackends.getOrDefault(key + " 4", Set.of()).size(),
-                            localBackends.getOrDefault(key + " 6", Set.of()).size())));
+            // Per address family (a dual-stack pod is one endpoint in each family's slice).
+            Set<InetAddress> v4 = new HashSet<>();
+            Set<InetAddress> v6 = new HashSet<>();
+            for (CompiledFrontend frontend : frontendsOf.apply(key)) {
+                Set<InetAddress> family = frontend.key().address() instanceof Inet4Address ? v4 : v6;
+                frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
+                        .forEach(b -> family.add(b.address()));
+            }
+            checks.put(spec.getHealthCheckNodePort(), new HealthCheckServers.Check(key, Math.max(v4.size(), v6.size())));
         }
         return checks;
     }
@@ -367,6 +376,11 @@ public final class ServiceAgent implements AutoCloseable {
         text.sample("jute_service_frontends", syncer.frontends());
         text.family("jute_service_map_writes_total", "counter", "Frontends written or deleted in the Service maps.");
         text.sample("jute_service_map_writes_total", syncer.writes());
+        text.family("jute_service_backends_retired_total", "counter",
+                "Backends that left a frontend (or whose frontend was deleted); their connections are reset (TCP) or balanced anew.");
+        text.sample("jute_service_backends_retired_total", syncer.backendsRetired());
+        text.family("jute_service_compiles_total", "counter", "Services compiled; unchanged Services are reused, not compiled again.");
+        text.sample("jute_service_compiles_total", compiler.servicesCompiled());
         text.family("jute_service_sync_passes_total", "counter", "Service convergence passes.");
         text.sample("jute_service_sync_passes_total", passes.get());
         text.family("jute_service_problems", "gauge", "Services (or ports) skipped because they cannot be programmed.");

@@ -25,7 +25,8 @@ public final class ServiceCli {
     public static final String USAGE = """
             usage: jute service list [--bpf-pin-dir DIR | --node NAME]
               list   every frontend (address:port/protocol and scope: internal = pods, external = the
-                     uplink), its service id, flags and backends (node-local ones marked)
+                     uplink), its service id, flags and backends (node-local ones marked; a backend
+                     in a slot but not live would have its connections reset: marked NOT LIVE)
               --bpf-pin-dir DIR   the agent's pin directory (default /sys/fs/bpf/jute/<node>)
               --node NAME         the node name in the default pin directory (default: the host name)
             """;
@@ -64,7 +65,7 @@ public final class ServiceCli {
             return 1;
         }
         try (ServiceMaps maps = ServiceMaps.openPinned(pins)) {
-            out.print(format(maps.services()));
+            out.print(format(maps.services(), maps::isLive));
             out.println(socketLbLine(SocketLoadBalancer.attachment(pins), maps));
             return 0;
         } catch (RuntimeException e) {
@@ -73,7 +74,12 @@ public final class ServiceCli {
         }
     }
 
-    static String format(List<ServiceEntry> entries) {
+    /** Whether the programs treat a backend as live for a service id (the live_backends map). */
+    interface Liveness {
+        boolean isLive(int serviceId, ServiceBackend backend);
+    }
+
+    static String format(List<ServiceEntry> entries, Liveness liveness) {
         List<ServiceEntry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparing((ServiceEntry e) -> e.frontend().key().toString()));
         StringBuilder text = new StringBuilder();
@@ -81,7 +87,8 @@ public final class ServiceCli {
         for (ServiceEntry entry : sorted) {
             ServiceFrontend f = entry.frontend();
             String backends = entry.backends().isEmpty() ? "(none: rejected)"
-                    : entry.backends().stream().map(ServiceBackend::toString).collect(Collectors.joining(", "));
+                    : entry.backends().stream().map(b -> liveness.isLive(f.serviceId(), b) ? b.toString() : b + " NOT LIVE")
+                            .collect(Collectors.joining(", "));
             text.append(String.format(Locale.ROOT, "%-44s %-6d %-26s %s%n", f.key(), f.serviceId(), flags(f), backends));
         }
         text.append(sorted.size()).append(" frontends\n");

@@ -67,30 +67,69 @@ public final class ServiceCompiler {
     }
 
     public static Result compile(List<Service> services, List<EndpointSlice> slices, NodeContext node) {
-        Map<String, List<EndpointSlice>> slicesByService = new HashMap<>();
+        Map<String, List<EndpointSlice>> slicesByService = slicesByService(slices);
+        List<Service> ordered = new ArrayList<>(services);
+        // Deterministic: two Services claiming one frontend resolve the same way on every node and every run.
+        ordered.sort(java.util.Comparator.comparing(ServiceCompiler::keyOf));
+        List<CompiledService> compiled = new ArrayList<>(ordered.size());
+        for (Service service : ordered) {
+            compiled.add(compileOne(service, slicesByService.getOrDefault(keyOf(service), List.of()), node));
+        }
+        return assemble(compiled);
+    }
+
+    /**
+     * One Service's share of a {@link Result}: its frontends, or why it was skipped.
+     *
+     * @param service the Service it was compiled from
+     * @param slices  its EndpointSlices, ordered by name
+     * @param problem why it produced nothing, or null
+     */
+    record CompiledService(String key, Service service, List<EndpointSlice> slices, List<CompiledFrontend> frontends,
+                           String problem) {
+    }
+
+    /** The EndpointSlices of each Service ({@code namespace/name}, from the service-name label), each list ordered by name. */
+    static Map<String, List<EndpointSlice>> slicesByService(List<EndpointSlice> slices) {
+        Map<String, List<EndpointSlice>> byService = new HashMap<>();
         for (EndpointSlice slice : slices) {
             Map<String, String> labels = slice.getMetadata().getLabels();
             String owner = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
             if (owner != null) {
-                slicesByService.computeIfAbsent(slice.getMetadata().getNamespace() + "/" + owner, k -> new ArrayList<>()).add(slice);
+                byService.computeIfAbsent(slice.getMetadata().getNamespace() + "/" + owner, k -> new ArrayList<>(1)).add(slice);
             }
         }
+        for (List<EndpointSlice> list : byService.values()) {
+            if (list.size() > 1) {
+                list.sort(java.util.Comparator.comparing(s -> String.valueOf(s.getMetadata().getName())));
+            }
+        }
+        return byService;
+    }
+
+    static CompiledService compileOne(Service service, List<EndpointSlice> slices, NodeContext node) {
+        String key = keyOf(service);
+        try {
+            return new CompiledService(key, service, slices, List.copyOf(compileService(service, slices, node)), null);
+        } catch (IllegalArgumentException e) {
+            return new CompiledService(key, service, slices, List.of(), key + ": " + e.getMessage());
+        }
+    }
+
+    /** The node's frontends from every Service's share, given in Service key order (the first claim of a frontend wins). */
+    static Result assemble(Iterable<CompiledService> ordered) {
         Map<ServiceFrontend.Key, CompiledFrontend> frontends = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        List<Service> ordered = new ArrayList<>(services);
-        // Deterministic: two Services claiming one frontend resolve the same way on every node and every run.
-        ordered.sort(java.util.Comparator.comparing(ServiceCompiler::keyOf));
-        for (Service service : ordered) {
-            String key = keyOf(service);
-            try {
-                for (CompiledFrontend frontend : compileService(service, slicesByService.getOrDefault(key, List.of()), node)) {
-                    CompiledFrontend earlier = frontends.putIfAbsent(frontend.key(), frontend);
-                    if (earlier != null && !earlier.service().equals(key)) {
-                        problems.add(key + ": frontend " + frontend.key() + " is already used by " + earlier.service());
-                    }
+        for (CompiledService compiled : ordered) {
+            if (compiled.problem() != null) {
+                problems.add(compiled.problem());
+                continue;
+            }
+            for (CompiledFrontend frontend : compiled.frontends()) {
+                CompiledFrontend earlier = frontends.putIfAbsent(frontend.key(), frontend);
+                if (earlier != null && !earlier.service().equals(compiled.key())) {
+                    problems.add(compiled.key() + ": frontend " + frontend.key() + " is already used by " + earlier.service());
                 }
-            } catch (IllegalArgumentException e) {
-                problems.add(key + ": " + e.getMessage());
             }
         }
         return new Result(frontends, problems);

@@ -17,9 +17,14 @@ import java.util.Set;
 /**
  * Applies compiled frontends to the Service maps as deltas. It starts from what is pinned (an agent
  * restart adopts the kernel's state, service ids included, so established connections keep their
- * reverse NAT), writes only frontends whose flags or backend set changed, deletes frontends that are
- * no longer wanted, and cuts the connections of backends that left every frontend. Not thread-safe:
- * one update loop calls it.
+ * reverse NAT), writes only frontends whose flags or backend set changed and deletes frontends that
+ * are no longer wanted. A backend that leaves a frontend is retired in the maps (its live pair is
+ * deleted); the programs reset or re-balance its connections on their next packet, so no update
+ * ever walks the connection table. Not thread-safe: one update loop calls it.
+ *
+ * <p>The cost of a pass follows what changed, not how much exists: {@link #apply(Map, Set)} looks only
+ * at the frontends the {@link IncrementalServiceCompiler} says changed, and a frontend handed over
+ * as the very object last written is not compared again.
  */
 public final class ServiceSyncer {
 
@@ -28,13 +33,21 @@ public final class ServiceSyncer {
     private final ServiceMaps maps;
     /** What the maps hold, as this syncer last wrote or adopted it. */
     private final Map<ServiceFrontend.Key, ServiceEntry> programmed = new HashMap<>();
+    /** The compiled frontend each programmed key was last written from (absent for adopted ones). */
+    private final Map<ServiceFrontend.Key, CompiledFrontend> appliedFrom = new HashMap<>();
     private final ServiceIds ids = new ServiceIds();
     private long writes;
+    private long backendsRetired;
 
-    /** What one {@link #apply} changed. */
-    public record Delta(int upserted, int deleted, int backendsReset, int connectionsCut) {
+    /**
+     * What one {@link #apply} changed.
+     *
+     * @param backendsRetired (frontend, backend) pairs that ended: a backend left a frontend, or its
+     *                        frontend was deleted; their connections are reset (TCP) or balanced anew
+     */
+    public record Delta(int upserted, int deleted, int backendsRetired) {
         public boolean empty() {
-            return upserted == 0 && deleted == 0 && backendsReset == 0;
+            return upserted == 0 && deleted == 0 && backendsRetired == 0;
         }
     }
 
@@ -44,22 +57,18 @@ public final class ServiceSyncer {
             programmed.put(entry.frontend().key(), entry);
             ids.adopt(entry.frontend().serviceId());
         }
-        if (!programmed.isEmpty()) {
-            LOG.info("adopted pinned service frontends", "frontends", programmed.size());
+        int repaired = maps.repairLiveBackends();
+        if (!programmed.isEmpty() || repaired > 0) {
+            LOG.info("adopted pinned service frontends", "frontends", programmed.size(), "live_pairs_repaired", repaired);
         }
     }
 
+    /** Makes the maps hold exactly {@code desired}: compares every frontend (after a start or a new node context). */
     public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired) {
         Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
+        Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
         for (CompiledFrontend want : desired.values()) {
-            ServiceEntry have = programmed.get(want.key());
-            int id = have != null ? have.frontend().serviceId() : ids.next();
-            ServiceFrontend frontend = want.withId(id);
-            if (have == null || !have.frontend().equals(frontend)
-                || !new HashSet<>(have.backends()).equals(new HashSet<>(want.backends()))
-                || have.backends().size() != want.backends().size()) {
-                upserts.put(frontend, want.backends());
-            }
+            consider(want.key(), want, upserts, sources);
         }
         List<ServiceFrontend.Key> deletions = new ArrayList<>();
         for (ServiceFrontend.Key key : programmed.keySet()) {
@@ -67,37 +76,71 @@ public final class ServiceSyncer {
                 deletions.add(key);
             }
         }
-        // Backends that no frontend will use any more: their connections are cut after the maps
-        // stop choosing them. A backend that only moved between frontends keeps its connections.
-        Set<ServiceBackend> before = addressesAndPorts(programmed.values().stream().flatMap(e -> e.backends().stream()).toList());
-        Set<ServiceBackend> after = addressesAndPorts(desired.values().stream().flatMap(f -> f.backends().stream()).toList());
-        before.removeAll(after);
+        return write(upserts, sources, deletions);
+    }
 
+    /**
+     * Brings the frontends {@code changed} names to their value in {@code desired} (absent: deleted);
+     * every other frontend is taken to be programmed as it is. The cost follows {@code changed}, not
+     * the number of frontends.
+     */
+    public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired, Set<ServiceFrontend.Key> changed) {
+        Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
+        Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
+        List<ServiceFrontend.Key> deletions = new ArrayList<>();
+        for (ServiceFrontend.Key key : changed) {
+            CompiledFrontend want = desired.get(key);
+            if (want != null) {
+                consider(key, want, upserts, sources);
+            } else if (programmed.containsKey(key)) {
+                deletions.add(key);
+            }
+        }
+        return write(upserts, sources, deletions);
+    }
+
+    /** Queues {@code want} for writing unless the maps hold it already (known by identity, else compared). */
+    private void consider(ServiceFrontend.Key key, CompiledFrontend want, Map<ServiceFrontend, List<ServiceBackend>> upserts,
+                          Map<ServiceFrontend.Key, CompiledFrontend> sources) {
+        if (appliedFrom.get(key) == want) {
+            return;
+        }
+        ServiceEntry have = programmed.get(key);
+        int id = have != null ? have.frontend().serviceId() : ids.next();
+        ServiceFrontend frontend = want.withId(id);
+        if (have == null || !have.frontend().equals(frontend)
+            || !new HashSet<>(have.backends()).equals(new HashSet<>(want.backends()))
+            || have.backends().size() != want.backends().size()) {
+            upserts.put(frontend, want.backends());
+        }
+        sources.put(key, want);
+    }
+
+    private Delta write(Map<ServiceFrontend, List<ServiceBackend>> upserts, Map<ServiceFrontend.Key, CompiledFrontend> sources,
+                        List<ServiceFrontend.Key> deletions) {
+        int retired = 0;
         if (!upserts.isEmpty()) {
-            maps.upsertServices(upserts);
+            try {
+                retired += maps.upsertServices(upserts);
+            } catch (RuntimeException e) {
+                // Ids handed out for new frontends were not used: give them back.
+                upserts.keySet().stream().filter(f -> !programmed.containsKey(f.key())).forEach(f -> ids.release(f.serviceId()));
+                throw e;
+            }
             writes += upserts.size();
             upserts.forEach((frontend, backends) -> programmed.put(frontend.key(), new ServiceEntry(frontend, backends)));
         }
+        appliedFrom.putAll(sources);
         for (ServiceFrontend.Key key : deletions) {
             maps.deleteService(key);
             ServiceEntry gone = programmed.remove(key);
+            appliedFrom.remove(key);
             ids.release(gone.frontend().serviceId());
+            retired += gone.backends().size();
             writes++;
         }
-        int cut = 0;
-        for (ServiceBackend backend : before) {
-            cut += maps.resetBackendConnections(backend);
-        }
-        return new Delta(upserts.size(), deletions.size(), before.size(), cut);
-    }
-
-    /** Backends compared by address and port only (node-locality is a per-node view, not identity). */
-    private static Set<ServiceBackend> addressesAndPorts(List<ServiceBackend> backends) {
-        Set<ServiceBackend> set = new HashSet<>();
-        for (ServiceBackend b : backends) {
-            set.add(new ServiceBackend(b.address(), b.port(), false));
-        }
-        return set;
+        backendsRetired += retired;
+        return new Delta(upserts.size(), deletions.size(), retired);
     }
 
     public int frontends() {
@@ -106,5 +149,10 @@ public final class ServiceSyncer {
 
     public long writes() {
         return writes;
+    }
+
+    /** (frontend, backend) pairs retired since start (see {@link Delta#backendsRetired}). */
+    public long backendsRetired() {
+        return backendsRetired;
     }
 }

@@ -52,7 +52,7 @@ class LoadBalancerAnnouncementsTest {
     }
 
     private static Set<InetAddress> announced(ServiceCompiler.NodeContext node, List<Service> services, List<EndpointSlice> slices) {
-        return LoadBalancerAnnouncements.of(services, ServiceCompiler.compile(services, slices, node));
+        return LoadBalancerAnnouncements.of(services, ServiceCompiler.compile(services, slices, node).frontends());
     }
 
     @Test

@@ -20,7 +20,12 @@ public enum DropReason {
      */
     SERVICE_NO_BACKEND(7),
     /** Service NAT could not complete: no free SNAT port, or the packet could not be rewritten. */
-    SERVICE_NAT_FAILED(8);
+    SERVICE_NAT_FAILED(8),
+    /**
+     * A TCP segment of an established service connection whose backend left the service: the
+     * client was answered with a RST instead (a RST from the client is only counted).
+     */
+    SERVICE_BACKEND_RETIRED(9);
 
     private final int code;
 

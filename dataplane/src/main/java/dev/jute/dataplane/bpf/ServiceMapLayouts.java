@@ -20,6 +20,8 @@ final class ServiceMapLayouts {
     static final int SERVICE_VALUE_SIZE = 16;
     static final int BACKEND_KEY_SIZE = 8;
     static final int BACKEND_VALUE_SIZE = 20;
+    static final int LIVE_BACKEND_KEY_SIZE = 24;
+    static final int LIVE_BACKEND_VALUE_SIZE = 1;
     static final int REVNAT_KEY_SIZE = 4;
     static final int REVNAT_VALUE_SIZE = 20;
     static final int AFFINITY_KEY_SIZE = 24;
@@ -35,6 +37,8 @@ final class ServiceMapLayouts {
     static final int SERVICE_REJECT_WITHOUT_BACKENDS = 8;
 
     static final int BACKEND_LOCAL = 1;
+
+    static final byte LIVE_BACKEND = 1;
 
     static final int NAT_FORWARD = 1;
     static final int NAT_REVERSE = 2;
@@ -140,6 +144,20 @@ final class ServiceMapLayouts {
                 (b.get(19) & BACKEND_LOCAL) != 0);
     }
 
+    // --- live_backends: struct live_backend_key -> __u8 LIVE_BACKEND ---------------------------------
+
+    /** 0 service_id, 4 addr[16], 20 port, 22 family, 23 pad. Node-locality is not part of the key. */
+    static byte[] liveBackendKey(int serviceId, ServiceBackend backend) {
+        ByteBuffer b = buffer(LIVE_BACKEND_KEY_SIZE);
+        b.putInt(serviceId).put(addressField(backend.address())).putShort((short) backend.port())
+                .put((byte) family(backend.address()));
+        return b.array();
+    }
+
+    static byte[] liveBackendValue() {
+        return new byte[]{LIVE_BACKEND};
+    }
+
     // --- revnat: __u32 service id -> struct revnat_value ----------------------------------------------
 
     static byte[] revnatKey(int serviceId) {
@@ -158,21 +176,6 @@ final class ServiceMapLayouts {
     /** Key: 0 saddr, 16 daddr, 32 sport, 34 dport, 36 family, 37 protocol, 38 kind, 39 pad. */
     static int natKind(byte[] key) {
         return wrap(key, NAT_KEY_SIZE, "nat key").get(38);
-    }
-
-    /** Whether a NAT_REVERSE key's source (the replying backend) is {@code backend}. */
-    static boolean reverseKeyFrom(byte[] key, ServiceBackend backend) {
-        ByteBuffer k = wrap(key, NAT_KEY_SIZE, "nat key");
-        return k.get(36) == family(backend.address()) && Short.toUnsignedInt(k.getShort(32)) == backend.port()
-               && Arrays.equals(Arrays.copyOfRange(key, 0, 16), addressField(backend.address()));
-    }
-
-    /** Value: 0 addr[16] (FORWARD: the backend), 32 port. Whether a NAT_FORWARD value points at {@code backend}. */
-    static boolean forwardValueTo(byte[] key, byte[] value, ServiceBackend backend) {
-        ByteBuffer k = wrap(key, NAT_KEY_SIZE, "nat key");
-        ByteBuffer v = wrap(value, NAT_VALUE_SIZE, "nat value");
-        return k.get(36) == family(backend.address()) && Short.toUnsignedInt(v.getShort(32)) == backend.port()
-               && Arrays.equals(Arrays.copyOfRange(value, 0, 16), addressField(backend.address()));
     }
 
     /** Value offset 36: the reverse-NAT index (service id). */

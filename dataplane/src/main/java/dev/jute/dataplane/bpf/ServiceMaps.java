@@ -2,33 +2,43 @@ package dev.jute.dataplane.bpf;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Typed access to the Service NAT maps (layouts in {@link ServiceMapLayouts} and
  * {@code lib/maps.h}), with updates ordered so the programs never see a hole:
  * <ol>
+ *   <li>the live pairs (service id, backend) of the new backend set,</li>
  *   <li>backend slots 1..n (node-local backends first, so "local only" is the prefix),</li>
  *   <li>the reverse-NAT entry,</li>
  *   <li>the frontend entry with the new counts (one atomic map update: from here packets use the
  *       new set),</li>
- *   <li>surplus slots of the previous, larger set.</li>
+ *   <li>surplus slots of the previous, larger set,</li>
+ *   <li>the live pairs of the backends that left: from here their established connections are
+ *       retired by the programs on their next packet (TCP: a RST to the client; UDP and SCTP:
+ *       balanced anew).</li>
  * </ol>
- * A packet that read the old count just before step 3 reads slots that still exist (step 4 comes
+ * A packet that read the old count just before step 4 reads slots that still exist (step 5 comes
  * after), so an update never drops a connection attempt. Established connections keep their
- * backend through the NAT entries; {@link #resetBackendConnections} cuts those of a removed
- * backend. Writers are serialised on this object.
+ * backend through the NAT entries while the backend stays live; retiring one costs a map delete,
+ * never a walk over the connections. Writers are serialised on this object.
  */
 public final class ServiceMaps implements AutoCloseable {
 
     public static final String SERVICES = "services";
     public static final String BACKENDS = "backends";
+    public static final String LIVE_BACKENDS = "live_backends";
     public static final String REVNAT = "revnat";
     public static final String AFFINITY = "affinity";
     public static final String NAT_CT = "nat_ct";
@@ -37,7 +47,7 @@ public final class ServiceMaps implements AutoCloseable {
     public static final String SOCK_REVNAT = "sock_revnat";
     /** Socket-LB: the network namespace whose sockets are translated. */
     public static final String SOCK_LB_CONFIG = "sock_lb_config";
-    public static final List<String> NAMES = List.of(SERVICES, BACKENDS, REVNAT, AFFINITY, NAT_CT, LB_CONFIG,
+    public static final List<String> NAMES = List.of(SERVICES, BACKENDS, LIVE_BACKENDS, REVNAT, AFFINITY, NAT_CT, LB_CONFIG,
             SOCK_REVNAT, SOCK_LB_CONFIG);
 
     private final Map<String, BpfMap> maps;
@@ -53,6 +63,8 @@ public final class ServiceMaps implements AutoCloseable {
         this.ownsMaps = ownsMaps;
         PinnedMaps.requireSizes(maps, SERVICES, ServiceMapLayouts.SERVICE_KEY_SIZE, ServiceMapLayouts.SERVICE_VALUE_SIZE);
         PinnedMaps.requireSizes(maps, BACKENDS, ServiceMapLayouts.BACKEND_KEY_SIZE, ServiceMapLayouts.BACKEND_VALUE_SIZE);
+        PinnedMaps.requireSizes(maps, LIVE_BACKENDS, ServiceMapLayouts.LIVE_BACKEND_KEY_SIZE,
+                ServiceMapLayouts.LIVE_BACKEND_VALUE_SIZE);
         PinnedMaps.requireSizes(maps, REVNAT, ServiceMapLayouts.REVNAT_KEY_SIZE, ServiceMapLayouts.REVNAT_VALUE_SIZE);
         PinnedMaps.requireSizes(maps, AFFINITY, ServiceMapLayouts.AFFINITY_KEY_SIZE, ServiceMapLayouts.AFFINITY_VALUE_SIZE);
         PinnedMaps.requireSizes(maps, NAT_CT, ServiceMapLayouts.NAT_KEY_SIZE, ServiceMapLayouts.NAT_VALUE_SIZE);
@@ -118,21 +130,26 @@ public final class ServiceMaps implements AutoCloseable {
 
     // --- services -----------------------------------------------------------------------------------
 
-    /** Creates or replaces one frontend and its backend set (see the class comment for the order). */
-    public synchronized void upsertService(ServiceFrontend frontend, List<ServiceBackend> backends) {
-        upsertServices(Map.of(frontend, backends));
+    /**
+     * Creates or replaces one frontend and its backend set (see the class comment for the order).
+     * How many backends left it (their connections are retired).
+     */
+    public synchronized int upsertService(ServiceFrontend frontend, List<ServiceBackend> backends) {
+        return upsertServices(Map.of(frontend, backends));
     }
 
     /**
-     * Creates or replaces many frontends at once: every backend slot in one batch, then every
-     * reverse-NAT entry, then every frontend, then the surplus slots. Fails before writing
-     * anything when an argument is invalid.
+     * Creates or replaces many frontends at once: every live pair and backend slot in one batch,
+     * then every reverse-NAT entry, then every frontend, then the surplus slots and the live pairs
+     * of backends that left. Fails before writing anything when an argument is invalid.
      *
+     * @return how many (frontend, backend) pairs were retired: backends that left a frontend
      * @throws IllegalArgumentException a backend of another family than its frontend, more than
      *                                  65535 backends, or one service id on two frontends
      */
-    public synchronized void upsertServices(Map<ServiceFrontend, List<ServiceBackend>> services) {
+    public synchronized int upsertServices(Map<ServiceFrontend, List<ServiceBackend>> services) {
         Objects.requireNonNull(services, "services");
+        List<byte[]> liveKeys = new ArrayList<>();
         List<byte[]> slotKeys = new ArrayList<>();
         List<byte[]> slotValues = new ArrayList<>();
         List<byte[]> revnatKeys = new ArrayList<>();
@@ -140,8 +157,9 @@ public final class ServiceMaps implements AutoCloseable {
         List<byte[]> frontendKeys = new ArrayList<>();
         List<byte[]> frontendValues = new ArrayList<>();
         List<byte[]> surplus = new ArrayList<>();
+        List<byte[]> retired = new ArrayList<>();
         List<Integer> abandonedIds = new ArrayList<>();
-        Map<Integer, ServiceFrontend.Key> ids = new java.util.HashMap<>();
+        Map<Integer, ServiceFrontend.Key> ids = new HashMap<>();
         BpfMap frontendMap = map(SERVICES);
         for (Map.Entry<ServiceFrontend, List<ServiceBackend>> entry : services.entrySet()) {
             ServiceFrontend frontend = Objects.requireNonNull(entry.getKey(), "frontend");
@@ -152,9 +170,14 @@ public final class ServiceMaps implements AutoCloseable {
                                                    + previousOwner + " and " + frontend.key());
             }
             int local = (int) ordered.stream().filter(ServiceBackend::nodeLocal).count();
+            Set<ServiceBackend> live = new HashSet<>();
             for (int slot = 1; slot <= ordered.size(); slot++) {
+                ServiceBackend backend = ordered.get(slot - 1);
                 slotKeys.add(ServiceMapLayouts.backendKey(frontend.serviceId(), slot));
-                slotValues.add(ServiceMapLayouts.backendValue(ordered.get(slot - 1)));
+                slotValues.add(ServiceMapLayouts.backendValue(backend));
+                if (live.add(identity(backend))) {
+                    liveKeys.add(ServiceMapLayouts.liveBackendKey(frontend.serviceId(), backend));
+                }
             }
             revnatKeys.add(ServiceMapLayouts.revnatKey(frontend.serviceId()));
             revnatValues.add(ServiceMapLayouts.revnatValue(frontend));
@@ -167,6 +190,11 @@ public final class ServiceMaps implements AutoCloseable {
             if (previous.isPresent()) {
                 ServiceMapLayouts.ServiceCounts old = previous.get();
                 boolean sameId = old.serviceId() == frontend.serviceId();
+                for (ServiceBackend gone : slotBackends(old)) {
+                    if (!sameId || !live.contains(identity(gone))) {
+                        retired.add(ServiceMapLayouts.liveBackendKey(old.serviceId(), gone));
+                    }
+                }
                 for (int slot = sameId ? ordered.size() + 1 : 1; slot <= old.backendCount(); slot++) {
                     surplus.add(ServiceMapLayouts.backendKey(old.serviceId(), slot));
                 }
@@ -175,12 +203,37 @@ public final class ServiceMaps implements AutoCloseable {
                 }
             }
         }
+        map(LIVE_BACKENDS).updateAll(liveKeys, Collections.nCopies(liveKeys.size(),
+                ServiceMapLayouts.liveBackendValue()));
         map(BACKENDS).updateAll(slotKeys, slotValues);
         map(REVNAT).updateAll(revnatKeys, revnatValues);
         frontendMap.updateAll(frontendKeys, frontendValues);
         BpfMap backendMap = map(BACKENDS);
         surplus.forEach(backendMap::delete);
         abandonedIds.forEach(id -> map(REVNAT).delete(ServiceMapLayouts.revnatKey(id)));
+        int count = 0;
+        for (byte[] key : retired) {
+            if (map(LIVE_BACKENDS).delete(key)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** A backend as a live pair names it: address and port (node-locality is this node's view, not identity). */
+    private static ServiceBackend identity(ServiceBackend backend) {
+        return backend.nodeLocal() ? new ServiceBackend(backend.address(), backend.port(), false) : backend;
+    }
+
+    /** The distinct backends in a frontend's slots 1..count, as the maps hold them now. */
+    private Set<ServiceBackend> slotBackends(ServiceMapLayouts.ServiceCounts counts) {
+        Set<ServiceBackend> backends = new HashSet<>();
+        BpfMap backendMap = map(BACKENDS);
+        for (int slot = 1; slot <= counts.backendCount(); slot++) {
+            backendMap.lookup(ServiceMapLayouts.backendKey(counts.serviceId(), slot))
+                    .map(ServiceMapLayouts::decodeBackend).ifPresent(b -> backends.add(identity(b)));
+        }
+        return backends;
     }
 
     /** Node-local backends first (the programs' "local only" is the slot prefix), otherwise in the caller's order. */
@@ -201,24 +254,60 @@ public final class ServiceMaps implements AutoCloseable {
     }
 
     /**
-     * Removes a frontend: the frontend entry first (no new connection finds it), then its slots
-     * and reverse-NAT entry. Existing connections to it lose their translation back and die.
-     * Whether it existed.
+     * Removes a frontend: the frontend entry first (no new connection finds it), then its slots,
+     * its live pairs (its established connections are retired: TCP ones reset, the others balanced
+     * anew or, with no frontend left, passed untranslated) and its reverse-NAT entry. Whether it
+     * existed.
      */
     public synchronized boolean deleteService(ServiceFrontend.Key key) {
         Objects.requireNonNull(key, "key");
         byte[] frontendKey = ServiceMapLayouts.serviceKey(key);
         Optional<ServiceMapLayouts.ServiceCounts> existing = map(SERVICES).lookup(frontendKey)
                 .map(ServiceMapLayouts::decodeServiceCounts);
-        if (existing.isEmpty() || !map(SERVICES).delete(frontendKey)) {
+        if (existing.isEmpty()) {
             return false;
         }
         ServiceMapLayouts.ServiceCounts counts = existing.get();
+        Set<ServiceBackend> backends = slotBackends(counts);
+        if (!map(SERVICES).delete(frontendKey)) {
+            return false;
+        }
         for (int slot = 1; slot <= counts.backendCount(); slot++) {
             map(BACKENDS).delete(ServiceMapLayouts.backendKey(counts.serviceId(), slot));
         }
+        for (ServiceBackend backend : backends) {
+            map(LIVE_BACKENDS).delete(ServiceMapLayouts.liveBackendKey(counts.serviceId(), backend));
+        }
         map(REVNAT).delete(ServiceMapLayouts.revnatKey(counts.serviceId()));
         return true;
+    }
+
+    /**
+     * Makes the live pairs exactly the set view of the slots: adds missing pairs (maps pinned by an
+     * agent that predates them: without this, every adopted connection would be retired) and
+     * deletes pairs no slot holds (a writer that died between its steps). For adoption at start;
+     * it walks {@code live_backends} once. How many pairs were added and deleted.
+     */
+    public synchronized int repairLiveBackends() {
+        Set<ByteBuffer> wanted = new HashSet<>();
+        List<byte[]> missing = new ArrayList<>();
+        BpfMap live = map(LIVE_BACKENDS);
+        for (ServiceEntry entry : services()) {
+            for (ServiceBackend backend : entry.backends()) {
+                byte[] key = ServiceMapLayouts.liveBackendKey(entry.frontend().serviceId(), backend);
+                if (wanted.add(ByteBuffer.wrap(key)) && live.lookup(key).isEmpty()) {
+                    missing.add(key);
+                }
+            }
+        }
+        live.updateAll(missing, Collections.nCopies(missing.size(), ServiceMapLayouts.liveBackendValue()));
+        int repaired = missing.size();
+        for (byte[] key : live.keys()) {
+            if (!wanted.contains(ByteBuffer.wrap(key)) && live.delete(key)) {
+                repaired++;
+            }
+        }
+        return repaired;
     }
 
     /** One frontend with its backends, if present. */
@@ -250,28 +339,9 @@ public final class ServiceMaps implements AutoCloseable {
 
     // --- connections --------------------------------------------------------------------------------
 
-    /**
-     * Forgets every service connection translated to {@code backend} (both NAT entries), after the
-     * backend was removed from its services: the next packet of such a connection is balanced
-     * anew, and the backend it reaches answers a TCP segment of an unknown connection with RST, so
-     * the client sees a reset instead of a hang. How many connections were cut.
-     */
-    public int resetBackendConnections(ServiceBackend backend) {
-        Objects.requireNonNull(backend, "backend");
-        BpfMap nat = map(NAT_CT);
-        int cut = 0;
-        for (byte[] key : nat.keys()) {
-            int kind = ServiceMapLayouts.natKind(key);
-            if (kind == ServiceMapLayouts.NAT_REVERSE && ServiceMapLayouts.reverseKeyFrom(key, backend)) {
-                nat.delete(key);
-            } else if (kind == ServiceMapLayouts.NAT_FORWARD) {
-                Optional<byte[]> value = nat.lookup(key);
-                if (value.isPresent() && ServiceMapLayouts.forwardValueTo(key, value.get(), backend) && nat.delete(key)) {
-                    cut++;
-                }
-            }
-        }
-        return cut;
+    /** Whether the programs treat {@code backend} as live for frontend {@code serviceId} (its connections survive). */
+    public boolean isLive(int serviceId, ServiceBackend backend) {
+        return map(LIVE_BACKENDS).lookup(ServiceMapLayouts.liveBackendKey(serviceId, backend)).isPresent();
     }
 
     /** How many service connections are tracked (forward entries, expired ones included until evicted). */

@@ -56,6 +56,20 @@ class ServiceMapLayoutsTest {
     }
 
     @Test
+    void liveBackendKeyNamesServiceAddressPortAndFamily() throws Exception {
+        byte[] key = ServiceMapLayouts.liveBackendKey(77, new ServiceBackend(InetAddress.getByName("10.1.2.3"), 8080, true));
+        assertEquals(24, key.length);
+        assertEquals(77, le(key).getInt(0));
+        assertArrayEquals(InetAddress.getByName("10.1.2.3").getAddress(), Arrays.copyOfRange(key, 4, 8));
+        assertEquals(8080, le(key).getShort(20));
+        assertEquals(4, key[22]);
+        assertEquals(0, key[23]);
+        assertArrayEquals(key, ServiceMapLayouts.liveBackendKey(77, new ServiceBackend(InetAddress.getByName("10.1.2.3"), 8080, false)),
+                "node-locality is not part of a backend's identity");
+        assertArrayEquals(new byte[]{1}, ServiceMapLayouts.liveBackendValue());
+    }
+
+    @Test
     void badFrontendsAndBackendsAreRefused() throws Exception {
         InetAddress vip = InetAddress.getByName("10.96.0.10");
         assertThrows(IllegalArgumentException.class, () -> ServiceFrontend.of(0, vip, 80, 6, FrontendScope.INTERNAL));

@@ -251,22 +251,200 @@ class ServiceProgramTest {
     }
 
     @Test
-    void aRemovedBackendIsNeverChosenThroughAffinityAndItsConnectionsAreCut() throws Exception {
+    void aRemovedBackendIsNeverChosenThroughAffinityAndItsConnectionsAreReset() throws Exception {
         ServiceFrontend frontend = clusterIp(1, TCP).withAffinity(300);
         services.maps().upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
         Ipv4 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
         String removedAddress = syn.destination().getHostAddress();
         String keptAddress = removedAddress.equals(B) ? C : B;
-        services.maps().upsertService(frontend, List.of(backend(keptAddress, 8080)));
+        assertEquals(1, services.maps().upsertService(frontend, List.of(backend(keptAddress, 8080))), "one backend retired");
         assertEquals(1, services.maps().service(frontend.key()).orElseThrow().backends().size(), "surplus slot removed");
         assertEquals(1, services.maps().map(ServiceMaps.BACKENDS).keys().size());
+        assertFalse(services.maps().isLive(1, backend(removedAddress, 8080)));
+        assertTrue(services.maps().isLive(1, backend(keptAddress, 8080)));
 
         assertEquals(ip(keptAddress), passes(fromPod(tcp(A, 40001, VIP, 80, SYN), ifA)).destination(),
                 "affinity does not lead to the removed backend");
-        assertEquals(1, services.maps().resetBackendConnections(backend(removedAddress, 8080)));
-        Ipv4 next = passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA));
-        assertEquals(ip(keptAddress), next.destination(),
-                "the cut connection's next segment reaches a live backend, which answers it with RST");
+        assertEquals(2, services.maps().connectionCount());
+
+        // The established connection's next segment (seq 1000, ack 5000) is answered with a RST.
+        BpfProgram.TestRunResult answer = fromPod(tcp(A, 40000, VIP, 80, ACK), ifA);
+        assertEquals(TC_ACT_REDIRECT, answer.returnValue(), "the RST goes straight back into the client pod");
+        assertChecksums(answer.packetOut());
+        Ipv4 rst = new Ipv4(answer.packetOut());
+        assertEquals("/" + VIP + ":80", "/" + rst.endpointText(true), "from the frontend the client is connected to");
+        assertEquals("/" + A + ":40000", "/" + rst.endpointText(false));
+        assertEquals(TestPackets.RST, rst.tcpFlags());
+        assertEquals(5000, rst.tcpSeq(), "seq = the segment's ack: exactly what the client expects next");
+        assertEquals(1, services.maps().connectionCount(), "the retired connection's NAT entries are gone, no walk needed");
+        assertEquals(1, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+
+        Ipv4 again = passes(fromPod(tcp(A, 40001, VIP, 80, ACK), ifA));
+        assertEquals(ip(keptAddress), again.destination(), "the connection to the live backend goes on");
+    }
+
+    @Test
+    void aFlowToALiveBackendSurvivesTheRemovalOfAnotherWhileTheRemovedOnesFlowIsReset() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
+        int toB = -1;
+        int toC = -1;
+        for (int port = 40000; port < 40064 && (toB < 0 || toC < 0); port++) {
+            InetAddress chosen = passes(fromPod(tcp(A, port, VIP, 80, SYN), ifA)).destination();
+            if (chosen.equals(ip(B))) {
+                toB = port;
+            } else {
+                toC = port;
+            }
+        }
+        assertTrue(toB > 0 && toC > 0, "connections reach both backends");
+        // C leaves; B takes slot 1, so a slot check could not tell the connections apart: the live pairs can.
+        services.maps().upsertService(frontend, List.of(backend(B, 8080)));
+        assertEquals(ip(B), passes(fromPod(tcp(A, toB, VIP, 80, ACK), ifA)).destination(), "B's connection survives");
+        BpfProgram.TestRunResult reset = fromPod(tcp(A, toC, VIP, 80, ACK), ifA);
+        assertEquals(TC_ACT_REDIRECT, reset.returnValue());
+        assertEquals(TestPackets.RST, new Ipv4(reset.packetOut()).tcpFlags());
+
+        // A RST of the client on a retired connection is discarded, never answered.
+        services.maps().upsertService(frontend, List.of(backend(C, 8080)));
+        int tracked = services.maps().connectionCount();
+        BpfProgram.TestRunResult clientReset = fromPod(tcp(A, toB, VIP, 80, TestPackets.RST | ACK), ifA);
+        assertEquals(TC_ACT_SHOT, clientReset.returnValue());
+        assertEquals(tracked - 1, services.maps().connectionCount(), "the retired connection is forgotten");
+    }
+
+    @Test
+    void aUdpFlowWhoseBackendLeftIsBalancedAnew() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, UDP);
+        services.maps().upsertService(frontend, List.of(backend(B, 5353)));
+        assertEquals(ip(B), passes(fromPod(udp(A, 33333, VIP, 80, "one".getBytes()), ifA)).destination());
+        services.maps().upsertService(frontend, List.of(backend(C, 5353)));
+        Ipv4 moved = passes(fromPod(udp(A, 33333, VIP, 80, "two".getBytes()), ifA));
+        assertEquals(ip(C), moved.destination(), "no reset for a datagram flow: it moves to a live backend");
+        Ipv4 reply = passes(toPod(udp(C, 5353, A, 33333, "answer".getBytes()), ifA));
+        assertEquals("/" + VIP + ":80", "/" + reply.endpointText(true));
+        assertEquals(1, services.maps().connectionCount());
+    }
+
+    @Test
+    void aDeletedFrontendResetsItsConnections() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080)));
+        passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        assertTrue(services.maps().deleteService(frontend.key()));
+        assertTrue(services.maps().map(ServiceMaps.LIVE_BACKENDS).keys().isEmpty());
+        assertEquals(TC_ACT_REDIRECT, fromPod(tcp(A, 40000, VIP, 80, ACK), ifA).returnValue(), "reset, not hung");
+    }
+
+    @Test
+    void aMasqueradedNodePortConnectionWhoseBackendLeftIsResetOutOfTheUplinkAndFreesItsPort() throws Exception {
+        services.maps().upsertService(nodePort(5, false), List.of(backend(REMOTE, 8080)));
+        Ipv4 syn = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN)));
+        assertEquals(2, services.maps().map(ServiceMaps.NAT_CT).keys().size());
+        services.maps().upsertService(nodePort(5, false), List.of(backend(B, 8080)));
+        BpfProgram.TestRunResult reset = fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, ACK));
+        assertEquals(TC_ACT_REDIRECT, reset.returnValue(), "back out of the uplink to the client");
+        assertChecksums(reset.packetOut());
+        Ipv4 rst = new Ipv4(reset.packetOut());
+        assertEquals("/" + NODE + ":30080", "/" + rst.endpointText(true));
+        assertEquals("/" + OUTSIDE + ":5555", "/" + rst.endpointText(false));
+        assertEquals(TestPackets.RST, rst.tcpFlags());
+        assertTrue(services.maps().map(ServiceMaps.NAT_CT).keys().isEmpty(),
+                "forward entry and SNAT port claim " + syn.sourcePort() + " are gone");
+        assertEquals(1, policy.maps().dropped(0, TrafficDirection.INGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+    }
+
+    @Test
+    void adoptionRepairsTheLivePairsToMatchTheSlots() {
+        ServiceMaps maps = services.maps();
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        maps.upsertService(frontend, List.of(backend(B, 8080), backend(C, 8080)));
+        BpfMap live = maps.map(ServiceMaps.LIVE_BACKENDS);
+        live.delete(ServiceMapLayouts.liveBackendKey(1, backend(B, 8080)));        // as if pinned by an older agent
+        live.update(ServiceMapLayouts.liveBackendKey(9, backend(REMOTE, 8080)), ServiceMapLayouts.liveBackendValue(),
+                BpfMap.UPDATE_ANY);                                                    // a pair no slot holds
+        assertEquals(2, maps.repairLiveBackends());
+        assertTrue(maps.isLive(1, backend(B, 8080)));
+        assertTrue(maps.isLive(1, backend(C, 8080)));
+        assertFalse(maps.isLive(9, backend(REMOTE, 8080)));
+        assertEquals(0, maps.repairLiveBackends());
+    }
+
+    // --- hairpin: the client is its own backend ---------------------------------------------------------
+
+    static final String SERVICE_LOOPBACK = "169.254.42.1";
+
+    /** A turned-around frame: back to the sender's MAC, from the MAC it was sent to. */
+    static void assertTurnedAround(byte[] sent, byte[] received) {
+        assertArrayEquals(java.util.Arrays.copyOfRange(sent, 6, 12), java.util.Arrays.copyOfRange(received, 0, 6));
+        assertArrayEquals(java.util.Arrays.copyOfRange(sent, 0, 6), java.util.Arrays.copyOfRange(received, 6, 12));
+    }
+
+    @Test
+    void aPodReachingItselfThroughAServiceIsHiddenBehindTheServiceLoopbackBothWays() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(A, 8080)));
+        endpoint(ifA, A_ID, A_IDENTITY, A, true, true); // isolated both ways, nothing allowed: a pod still reaches itself
+
+        byte[] synFrame = tcp(A, 40000, VIP, 80, SYN);
+        BpfProgram.TestRunResult syn = fromPod(synFrame, ifA);
+        assertEquals(TC_ACT_REDIRECT, syn.returnValue(), "straight back into the pod: " + policy.maps().drops());
+        assertChecksums(syn.packetOut());
+        assertTurnedAround(synFrame, syn.packetOut());
+        Ipv4 in = new Ipv4(syn.packetOut());
+        assertEquals(ip(SERVICE_LOOPBACK), in.source(), "not its own address, which its kernel would drop");
+        int loopbackPort = in.sourcePort();
+        assertTrue(loopbackPort >= 61000 && loopbackPort <= 65535, "port " + loopbackPort);
+        assertEquals("/" + A + ":8080", "/" + in.endpointText(false));
+
+        byte[] synAckFrame = tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK);
+        BpfProgram.TestRunResult synAck = fromPod(synAckFrame, ifA);
+        assertEquals(TC_ACT_REDIRECT, synAck.returnValue());
+        assertChecksums(synAck.packetOut());
+        assertTurnedAround(synAckFrame, synAck.packetOut());
+        Ipv4 reply = new Ipv4(synAck.packetOut());
+        assertEquals("/" + VIP + ":80", "/" + reply.endpointText(true), "the client's socket sees the frontend");
+        assertEquals("/" + A + ":40000", "/" + reply.endpointText(false));
+
+        BpfProgram.TestRunResult ack = fromPod(tcp(A, 40000, VIP, 80, ACK), ifA);
+        assertEquals(TC_ACT_REDIRECT, ack.returnValue());
+        assertEquals(loopbackPort, new Ipv4(ack.packetOut()).sourcePort(), "the connection keeps its loopback port");
+        assertEquals(0, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.POLICY_DENIED));
+
+        // Another pod reaching the same backend is not hairpin: its source stays, policy judges it.
+        services.maps().upsertService(clusterIp(2, UDP), List.of(backend(A, 5353)));
+        BpfProgram.TestRunResult fromB = fromPod(udp(B, 33333, VIP, 80, "q".getBytes()), ifB);
+        assertEquals(TC_ACT_OK, fromB.returnValue());
+        assertEquals(ip(B), new Ipv4(fromB.packetOut()).source());
+    }
+
+    @Test
+    void aHairpinDatagramAndItsAnswerAreTranslated() throws Exception {
+        services.maps().upsertService(clusterIp(1, UDP), List.of(backend(A, 5353)));
+        byte[] query = udp(A, 33333, VIP, 80, "query".getBytes());
+        BpfProgram.TestRunResult out = fromPod(query, ifA);
+        assertEquals(TC_ACT_REDIRECT, out.returnValue());
+        assertChecksums(out.packetOut());
+        Ipv4 in = new Ipv4(out.packetOut());
+        assertEquals(ip(SERVICE_LOOPBACK), in.source());
+        assertEquals("/" + A + ":5353", "/" + in.endpointText(false));
+        BpfProgram.TestRunResult answer = fromPod(udp(A, 5353, SERVICE_LOOPBACK, in.sourcePort(), "answer".getBytes()), ifA);
+        assertEquals(TC_ACT_REDIRECT, answer.returnValue());
+        assertChecksums(answer.packetOut());
+        Ipv4 back = new Ipv4(answer.packetOut());
+        assertEquals("/" + VIP + ":80", "/" + back.endpointText(true));
+        assertEquals("/" + A + ":33333", "/" + back.endpointText(false));
+    }
+
+    @Test
+    void nobodyElseCanUseAPodsHairpinEntry() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(A, 8080)));
+        int loopbackPort = new Ipv4(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA).packetOut()).sourcePort();
+        // B pretending to be A's reply is stopped by the source check before any translation.
+        assertEquals(TC_ACT_SHOT, fromPod(tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK), ifB).returnValue());
+        assertEquals(1, policy.maps().dropped(B_ID, TrafficDirection.EGRESS, DropReason.SOURCE_SPOOFED));
+        // The same reply tuple arriving at to_pod (not from the pod itself) is not translated.
+        Ipv4 passed = passes(toPod(tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK), ifB));
+        assertEquals(ip(A), passed.source());
     }
 
     // --- no backends ---------------------------------------------------------------------------------
@@ -447,6 +625,7 @@ class ServiceProgramTest {
         assertFalse(maps.deleteService(frontend.key()));
         assertTrue(maps.services().isEmpty());
         assertTrue(maps.map(ServiceMaps.BACKENDS).keys().isEmpty());
+        assertTrue(maps.map(ServiceMaps.LIVE_BACKENDS).keys().isEmpty());
         assertTrue(maps.map(ServiceMaps.REVNAT).keys().isEmpty());
     }
 }

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * Real TCP through a ClusterIP: a node namespace with a client pod and two backend pods (socat
  * servers answering their own name) wired by {@link PtpPodWiring}, the programs on every pod
  * link. Connections to the VIP are balanced, stick with affinity, are reset when their backend is
- * removed, and are refused at once when no backend is left.
+ * removed (by the programs, on the connection's next segment), and are refused at once when no
+ * backend is left.
  */
 class ServiceTrafficTest {
 
@@ -171,9 +172,8 @@ class ServiceTrafficTest {
 
             ServiceBackend removed = reached.equals("backend-1") ? backend1 : backend2;
             ServiceBackend kept = removed == backend1 ? backend2 : backend1;
-            maps.upsertService(frontend, List.of(kept));
-            // Earlier, closed connections to it are still in their closing lifetime and are cut too.
-            assertTrue(maps.resetBackendConnections(removed) >= 1, "the open connection is cut");
+            // Only the maps change: the programs reset the open connection on its next segment.
+            assertEquals(1, maps.upsertService(frontend, List.of(kept)), "the backend is retired");
             input.write("anyone?\n".getBytes(StandardCharsets.UTF_8));
             input.flush();
             assertTrue(open.waitFor(5, TimeUnit.SECONDS), "the client learns at once that the connection is gone");
@@ -189,6 +189,50 @@ class ServiceTrafficTest {
             assertNotEquals(0, refused.exitCode());
             assertTrue(refused.stderr().contains("Connection refused"), "refused: " + refused.stderr());
             assertTrue(elapsedMillis < 2000, "refused at once, not after the 5 s connect timeout: " + elapsedMillis + " ms");
+        }
+    }
+
+    /**
+     * Hairpin: the Service's only backend connects to the Service itself. Without the service
+     * loopback SNAT its kernel would see a packet from its own address (a martian) and the
+     * connection would hang; with it, TCP and UDP are answered through the VIP.
+     */
+    @Test
+    void aPodReachesItselfThroughItsServiceOverTcpAndUdp() throws Exception {
+        String node = environment.createNamespace("svcnode");
+        String pod = environment.createNamespace("backend1");
+        BpfTestEnvironment.run("ip", "-n", node, "addr", "add", NODE_IPV4 + "/32", "dev", "lo");
+        nodeNamespace = BpfTestEnvironment.open(node);
+        PodLink link = wire(pod, "svc-backend-1", BACKEND1);
+        serve(pod, "backend-1");
+        Process udpServer = new ProcessBuilder("ip", "netns", "exec", pod, "socat",
+                "UDP-RECVFROM:" + TARGET_PORT + ",fork,reuseaddr", "SYSTEM:echo backend-1-udp")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        processes.add(udpServer);
+        client = pod;
+        Path pins = environment.bpfFilesystem().resolve("jute").resolve("svc-node");
+
+        try (PolicyDataplane policy = PolicyDataplane.open(pins); ServiceDataplane services = ServiceDataplane.open(pins)) {
+            // Isolated both ways with nothing allowed: a pod reaching itself is not subject to policy.
+            policy.maps().putEndpoint(link.hostInterfaceIndex(), new EndpointInfo(2, 5002, true, true,
+                    (Inet4Address) InetAddress.getByName(BACKEND1), (Inet6Address) null));
+            nodeNamespace.call(() -> {
+                policy.attach(link.hostInterfaceIndex());
+                return null;
+            });
+            ServiceBackend self = new ServiceBackend(InetAddress.getByName(BACKEND1), TARGET_PORT, true);
+            services.maps().upsertService(ServiceFrontend.of(10, InetAddress.getByName(VIP), 80, ServiceFrontend.TCP,
+                    FrontendScope.INTERNAL), List.of(self));
+            services.maps().upsertService(ServiceFrontend.of(11, InetAddress.getByName(VIP), 53, ServiceFrontend.UDP,
+                    FrontendScope.INTERNAL), List.of(self));
+
+            assertEquals(Set.of("backend-1"), greetings(4), "TCP through the VIP back to the pod itself");
+            for (int i = 0; i < 3; i++) {
+                BpfTestEnvironment.Result udp = BpfTestEnvironment.execute(10, "sh", "-c",
+                        "echo ping | ip netns exec " + pod + " socat -T2 - UDP:" + VIP + ":53");
+                assertEquals(0, udp.exitCode(), () -> "UDP to the VIP failed: " + udp.stderr());
+                assertEquals("backend-1-udp", udp.stdout().strip(), "UDP answered from the VIP");
+            }
         }
     }
 

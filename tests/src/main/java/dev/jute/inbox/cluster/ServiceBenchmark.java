@@ -1,6 +1,6 @@
 package dev.jute.inbox.cluster;
 
-import dev.jute.agent.service.CompiledFrontend;
+import dev.jute.agent.service.IncrementalServiceCompiler;
 import dev.jute.agent.service.ServiceCompiler;
 import dev.jute.agent.service.ServiceSyncer;
 import dev.jute.dataplane.bpf.FrontendScope;
@@ -41,15 +41,21 @@ import java.util.Map;
  *       five endpoints each, random-probability balancing) loaded with {@code iptables-restore}
  *       inside the node namespace only, with the measured Service's rule last in KUBE-SERVICES (the
  *       worst case of the linear walk; a random Service walks half of it).</li>
- *   <li>Time to program 10,000 Services with 50,000 endpoints, and one endpoint change: for Jute the
- *       agent's own path (compile every Service and EndpointSlice, write the delta into fresh maps);
- *       for iptables one {@code iptables-restore} of the whole ruleset, and kube-proxy's partial
- *       sync of the one changed Service's chains.</li>
+ *   <li>Time to program 10,000 Services with 50,000 endpoints, and one endpoint change. For Jute
+ *       twice: the agent's own code in this process (compile, write the delta into fresh maps), and
+ *       the real path, Services and EndpointSlices created in the API and programmed by the node's
+ *       agent through its informers, then one EndpointSlice replaced in the API, timed until the
+ *       kernel's maps hold the new endpoint. For iptables one {@code iptables-restore} of the whole
+ *       ruleset, and kube-proxy's partial sync of the one changed Service's chains (the rules only:
+ *       no API, no informer).</li>
  * </ul>
  */
 public final class ServiceBenchmark {
 
     private static final int ENDPOINTS_PER_SERVICE = 5;
+    private static final int SERVICES = 10_000;
+    /** The Service whose EndpointSlice the one-change measurements edit. */
+    private static final int CHANGED = 4_242;
     private static final int FILLER_ID_BASE = 1_000_000;
     private static final Duration MEASURE = Duration.ofSeconds(3);
     /**
@@ -71,6 +77,8 @@ public final class ServiceBenchmark {
             System.out.println("iptables backend: " + IPTABLES + (IPTABLES.endsWith("legacy") ? " (iptables-nft-restore did not load"
                                + " 10,000 kube-proxy Services within minutes on this machine)" : ""));
         }
+        // The agent's informers hold 10,000 Services and EndpointSlices in the API-path measurement.
+        System.setProperty(NodeAgent.HEAP_PROPERTY, "512m");
         System.out.println("Starting a one-node in-box cluster...");
         try (InboxCluster cluster = InboxCluster.start("bsvc", 1)) {
             var client = cluster.client();
@@ -188,7 +196,7 @@ public final class ServiceBenchmark {
     private static void programJute(InboxCluster cluster) throws Exception {
         List<Service> services = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < SERVICES; i++) {
             services.add(new ServiceBuilder().withNewMetadata().withNamespace("bench").withName("s" + i).endMetadata()
                     .withNewSpec().withType("ClusterIP").withClusterIPs("10.102." + (i >> 8) + "." + (i & 0xff))
                     .addNewPort().withName("http").withPort(80).withProtocol("TCP").endPort().endSpec().build());
@@ -199,21 +207,36 @@ public final class ServiceBenchmark {
         ServiceCompiler.NodeContext node = new ServiceCompiler.NodeContext("node1", List.of());
         try (ServiceDataplane dataplane = ServiceDataplane.open(scratch)) {
             ServiceSyncer syncer = new ServiceSyncer(dataplane.maps());
+            IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
             long start = System.nanoTime();
-            Map<ServiceFrontend.Key, CompiledFrontend> desired = ServiceCompiler.compile(services, slices, node).frontends();
+            IncrementalServiceCompiler.Update update = compiler.compile(services, slices, node);
             long compiled = System.nanoTime();
-            ServiceSyncer.Delta delta = syncer.apply(desired);
+            ServiceSyncer.Delta delta = syncer.apply(update.frontends());
             long applied = System.nanoTime();
-            System.out.printf(Locale.ROOT, "  jute      all:      %7.0f ms (compile %.0f ms, write %d frontends %.0f ms)%n",
+            System.out.printf(Locale.ROOT, "  jute      all:      %7.0f ms (the agent's compile %.0f ms + write %d frontends %.0f ms, in process)%n",
                     (applied - start) / 1e6, (compiled - start) / 1e6, delta.upserted(), (applied - compiled) / 1e6);
-            slices.set(4_242, slice(4_242, 1)); // one endpoint of one Service replaced
-            start = System.nanoTime();
-            desired = ServiceCompiler.compile(services, slices, node).frontends();
-            compiled = System.nanoTime();
-            delta = syncer.apply(desired);
-            applied = System.nanoTime();
-            System.out.printf(Locale.ROOT, "  jute      one endpoint changed: %7.1f ms (recompile all %.1f ms; write %d frontend and cut the removed backend's connections, a walk over the NAT table: %.1f ms)%n",
-                    (applied - start) / 1e6, (compiled - start) / 1e6, delta.upserted(), (applied - compiled) / 1e6);
+            // Twenty changes, one endpoint of one Service replaced each time (the first ones run before the JIT has warmed up).
+            List<Double> totals = new ArrayList<>();
+            List<Double> compiles = new ArrayList<>();
+            List<Double> writes = new ArrayList<>();
+            for (int round = 1; round <= 20; round++) {
+                slices.set(CHANGED, slice(CHANGED, round));
+                start = System.nanoTime();
+                update = compiler.compile(services, slices, node);
+                compiled = System.nanoTime();
+                delta = syncer.apply(update.frontends(), update.changed());
+                applied = System.nanoTime();
+                if (delta.upserted() != 1 || delta.backendsRetired() != 1) {
+                    throw new IllegalStateException("one change should write one frontend and retire one backend: " + delta);
+                }
+                totals.add((applied - start) / 1e6);
+                compiles.add((compiled - start) / 1e6);
+                writes.add((applied - compiled) / 1e6);
+            }
+            System.out.printf(Locale.ROOT, "  jute      one endpoint changed, in process: median %.2f ms (compile %.2f ms: 1 Service of %d"
+                                           + " compiled again; write 1 frontend and retire 1 backend %.2f ms); first %.2f ms, max %.2f ms%n",
+                    median(totals), median(compiles), SERVICES, median(writes), totals.getFirst(),
+                    totals.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
         } finally {
             for (String map : ServiceMaps.NAMES) {
                 Files.deleteIfExists(scratch.resolve(map));
@@ -225,6 +248,109 @@ public final class ServiceBenchmark {
             }
             Files.deleteIfExists(scratch);
         }
+        programJuteThroughTheApi(cluster);
+    }
+
+    /**
+     * The real path: the 10,000 Services and their EndpointSlices are created in the cluster's API, the
+     * node agent programs them through its informers; then one EndpointSlice is replaced in the API and
+     * the time until the kernel's maps (read through the pins, as {@code jute service list} does) hold
+     * the new endpoint is measured.
+     */
+    private static void programJuteThroughTheApi(InboxCluster cluster) throws Exception {
+        var client = cluster.client();
+        Path pins = cluster.bpfPinDir("node1");
+        try (ServiceMaps maps = ServiceMaps.openPinned(pins)) {
+            int before = maps.map(ServiceMaps.SERVICES).keys().size();
+            long start = System.nanoTime();
+            List<InetAddress> clusterIps = createInParallel(SERVICES, i -> {
+                Service created = client.resource(new ServiceBuilder().withNewMetadata().withNamespace("bench").withName("s" + i)
+                        .endMetadata().withNewSpec().withType("ClusterIP").addNewPort().withName("http").withPort(80)
+                        .withProtocol("TCP").endPort().endSpec().build()).create();
+                client.resource(slice(i, 0)).create();
+                return InetAddress.ofLiteral(created.getSpec().getClusterIP());
+            });
+            long created = System.nanoTime();
+            long deadline = created + Duration.ofMinutes(5).toNanos();
+            while (maps.map(ServiceMaps.SERVICES).keys().size() < before + SERVICES) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the agent did not program " + SERVICES + " Services within 5 minutes");
+                }
+                Thread.sleep(20);
+            }
+            long programmed = System.nanoTime();
+            System.out.printf(Locale.ROOT, "  jute      all, through the API: %7.0f ms (creating %d Services + %d EndpointSlices in the"
+                                           + " API %.0f ms; in the kernel %.0f ms after the last create)%n",
+                    (programmed - start) / 1e6, SERVICES, SERVICES, (created - start) / 1e6, (programmed - created) / 1e6);
+
+            ServiceFrontend.Key key = new ServiceFrontend.Key(clusterIps.get(CHANGED), 80, ServiceFrontend.TCP, FrontendScope.INTERNAL);
+            List<Double> latencies = new ArrayList<>();
+            List<Double> apiCalls = new ArrayList<>();
+            for (int round = 1; round <= 5; round++) {
+                EndpointSlice replaced = slice(CHANGED, round);
+                InetAddress joined = InetAddress.ofLiteral(replaced.getEndpoints().getFirst().getAddresses().getFirst());
+                start = System.nanoTime();
+                client.resource(replaced).update();
+                apiCalls.add((System.nanoTime() - start) / 1e6);
+                long changeDeadline = start + Duration.ofSeconds(10).toNanos();
+                while (!holds(maps, key, joined)) {
+                    if (System.nanoTime() > changeDeadline) {
+                        throw new IllegalStateException("the endpoint change did not reach the maps within 10 s");
+                    }
+                    Thread.onSpinWait();
+                }
+                latencies.add((System.nanoTime() - start) / 1e6);
+                Thread.sleep(300); // let the agent's pass finish before the next change
+            }
+            List<Double> sorted = latencies.stream().sorted().toList();
+            System.out.printf(Locale.ROOT, "  jute      one endpoint changed, API -> kernel: median %6.2f ms, max %.2f ms over %d changes %s%n",
+                    sorted.get(sorted.size() / 2), sorted.getLast(), sorted.size(), formatted(latencies));
+            System.out.printf(Locale.ROOT, "            of which the API's PUT of the EndpointSlice (until it returned): %s ms%n", formatted(apiCalls));
+            List<Double> afterApi = new ArrayList<>();
+            for (int i = 0; i < latencies.size(); i++) {
+                afterApi.add(latencies.get(i) - apiCalls.get(i));
+            }
+            System.out.printf(Locale.ROOT, "            and from the API's answer to the kernel (watch event, agent pass, map writes): %s ms%n",
+                    formatted(afterApi));
+            String agentPass = cluster.agentLog("node1").lines().filter(l -> l.contains("service frontends updated"))
+                    .reduce((a, b) -> b).orElse("");
+            System.out.println("            the agent's last pass: " + agentPass.replaceFirst("^\\S+ ", ""));
+        }
+    }
+
+    private static boolean holds(ServiceMaps maps, ServiceFrontend.Key key, InetAddress backend) {
+        return maps.service(key).map(e -> e.backends().stream().anyMatch(b -> b.address().equals(backend))).orElse(false);
+    }
+
+    private static double median(List<Double> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
+    }
+
+    private static String formatted(List<Double> millis) {
+        return millis.stream().map(m -> String.format(Locale.ROOT, "%.2f", m)).toList().toString();
+    }
+
+    private interface Creation {
+        InetAddress create(int index) throws Exception;
+    }
+
+    /** Runs {@code creation} for 0..count-1 on a few threads (the API is in this process); the results in index order. */
+    private static List<InetAddress> createInParallel(int count, Creation creation) throws Exception {
+        InetAddress[] results = new InetAddress[count];
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> {
+                    results[index] = creation.create(index);
+                    return null;
+                }));
+            }
+            for (var future : futures) {
+                future.get();
+            }
+        }
+        return Arrays.asList(results);
     }
 
     private static EndpointSlice slice(int service, int generation) {

@@ -294,6 +294,29 @@ class ServiceNatClusterTest {
         }
     }
 
+    /** Hairpin: the Service's only endpoint reaches the Service and so itself, over TCP and UDP, answered from the VIP. */
+    @Test
+    void aPodReachesItselfThroughItsOwnService() throws Exception {
+        var client = cluster.client();
+        client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("loner").addToLabels("app", "loner").endMetadata()
+                .withNewSpec().withNodeName("node2").addNewContainer().withName("c").withImage("jute/serve-hostname")
+                .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
+                .addNewPort().withContainerPort(5353).withProtocol("UDP").endPort().endContainer().endSpec().build()).create();
+        cluster.awaitReady(NS, List.of("loner"), Duration.ofSeconds(60));
+        Service loner = create(selecting("loner", "loner").editSpec()
+                .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
+                .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
+                .endSpec());
+        InetAddress vip = clusterIp(loner);
+        Path self = cluster.podNetns(NS, "loner").orElseThrow();
+        for (String protocol : List.of("TCP", "UDP")) {
+            int port = protocol.equals("TCP") ? 80 : 53;
+            Probe.Result r = eventually(() -> Probe.run(self, protocol, vip, port, TIMEOUT), Probe.Result::reachable,
+                    "loner → its own Service " + vip.getHostAddress() + ":" + port + "/" + protocol);
+            assertEquals("svc/loner", r.answer(), r.toString());
+        }
+    }
+
     @Test
     void networkPolicyJudgesTheTranslatedBackend() throws Exception {
         var client = cluster.client();
