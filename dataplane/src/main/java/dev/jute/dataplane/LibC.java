@@ -76,6 +76,8 @@ public final class LibC {
     public static native NativeLong recvfrom(int fd, byte[] buffer, NativeLong length, int flags,
                                              byte[] address, int[] addressLength);
 
+    public static native NativeLong read(int fd, byte[] buffer, NativeLong count);
+
     public static native int close(int fd);
 
     public static native int open(String path, int flags);

@@ -71,6 +71,9 @@ public final class ServiceAgent implements AutoCloseable {
     private final CoalescingLoop loop;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong statusWrites = new AtomicLong();
+    private final AtomicLong socketsTerminated = new AtomicLong();
+    /** The first pass also ends sockets whose backends retired while no agent ran (the maps tell which). */
+    private boolean socketTerminationPending = true;
     private volatile boolean converged;
     private boolean syncFailed;
     private volatile int uplinkIndex;
@@ -176,6 +179,9 @@ public final class ServiceAgent implements AutoCloseable {
                 socketLb.attach(cgroup.get());
                 LOG.info("socket-LB attached: host-network processes reach ClusterIPs", "cgroup", cgroup.get(),
                         "netns_cookie", cookie, "hooks", SocketLoadBalancer.Hook.values().length);
+                socketLb.terminationUnavailableReason().ifPresent(reason -> LOG.warn(
+                        "host sockets connected to a backend that leaves its Service are not reset (kernel before 6.5?)",
+                        "reason", reason));
                 return socketLb;
             } catch (RuntimeException e) {
                 socketLb.close();
@@ -280,10 +286,14 @@ public final class ServiceAgent implements AutoCloseable {
                 : syncer.apply(update.frontends(), update.changed());
         syncFailed = false;
         if (!delta.empty()) {
-            // Retired backends' connections are reset (TCP) or balanced anew by the programs on their next packet.
+            // Retired backends' connections are reset (TCP) or balanced anew by the programs on their next packet;
+            // host sockets the socket-LB connected to them are aborted below.
             LOG.info("service frontends updated", "upserted", delta.upserted(), "deleted", delta.deleted(),
                     "backends_retired", delta.backendsRetired(), "services_compiled", compiler.servicesCompiled() - compiledBefore,
                     "frontends", syncer.frontends(), "us", (System.nanoTime() - started) / 1_000);
+        }
+        if (delta.backendsRetired() > 0 || socketTerminationPending) {
+            terminateRetiredSockets();
         }
         healthChecks.reconcile(healthChecks(services, compiler::frontendsOf));
         if (options.lbPool() != null && leads()) {
@@ -292,6 +302,31 @@ public final class ServiceAgent implements AutoCloseable {
         announce(services, update.frontends());
         passes.incrementAndGet();
         converged = true;
+    }
+
+    /**
+     * Aborts the host sockets the socket-LB connected to backends that just retired: they never pass
+     * the tc programs that reset a pod's connection. One walk of the node's TCP and UDP sockets, on
+     * this loop's thread (in the node's namespace, like the whole agent). A failure is logged, not
+     * fatal: translation and the maps are fine, only those sockets linger until their owners close them.
+     */
+    private void terminateRetiredSockets() {
+        socketTerminationPending = false;
+        if (socketLb == null) {
+            return;
+        }
+        try {
+            socketLb.terminateRetiredSockets().ifPresent(pass -> {
+                socketsTerminated.addAndGet(pass.terminated().size());
+                if (!pass.terminated().isEmpty()) {
+                    LOG.info("host sockets of retired backends aborted", "sockets", pass.terminated().size(),
+                            "walked", pass.socketsWalked(), "us", pass.nanos() / 1_000);
+                    pass.terminated().forEach(socket -> LOG.debug("aborted", "socket", socket));
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("cannot abort the host sockets of retired backends", "error", e.getMessage());
+        }
     }
 
     /** The lexicographically first Ready node leads LoadBalancer IPAM (every agent agrees without a lock). */
@@ -390,6 +425,9 @@ public final class ServiceAgent implements AutoCloseable {
         text.family("jute_service_socket_lb_attached", "gauge",
                 "1 when host-network processes reach ClusterIPs through the socket-LB hooks of this agent.");
         text.sample("jute_service_socket_lb_attached", socketLb != null ? 1 : 0);
+        text.family("jute_service_sockets_terminated_total", "counter",
+                "Host sockets the socket-LB had connected to a backend that left its Service, aborted since start.");
+        text.sample("jute_service_sockets_terminated_total", socketsTerminated.get());
     }
 
     @Override

@@ -98,6 +98,11 @@ final class Libbpf {
 
     static native int bpf_link_detach(int linkFd);
 
+    // --- iterators --------------------------------------------------------------------------------
+
+    /** A new walk of the iterator behind {@code linkFd} (a {@code BPF_TRACE_ITER} link); read it until EOF. */
+    static native int bpf_iter_create(int linkFd);
+
     // --- tc ---------------------------------------------------------------------------------------
 
     static native int bpf_tc_hook_create(Pointer hook);

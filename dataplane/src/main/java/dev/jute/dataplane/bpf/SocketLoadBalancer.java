@@ -29,6 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * programs of a pinned link to the same cgroup in place ({@code BPF_LINK_UPDATE}, atomic per hook), and
  * replaces a link to another (or a removed) cgroup. Links attach with multi-program semantics: other
  * programs on the cgroup stay. {@link #detach(Path)} removes them.
+ *
+ * <p>A translated socket talks to its backend directly, so when that backend leaves the service no
+ * packet of it meets the tc path's retirement: {@link #terminateRetiredSockets()} destroys such sockets
+ * ({@link RetiredSocketTerminator}) where the kernel can (Linux 6.5+).
  */
 public final class SocketLoadBalancer implements AutoCloseable {
 
@@ -78,12 +82,18 @@ public final class SocketLoadBalancer implements AutoCloseable {
     private final Path pinDirectory;
     private final BpfObject object;
     private final ServiceMaps maps;
+    /** Null when the kernel cannot destroy sockets; then {@link #terminationUnavailable} says why. */
+    private final RetiredSocketTerminator terminator;
+    private final String terminationUnavailable;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SocketLoadBalancer(Path pinDirectory, BpfObject object, ServiceMaps maps) {
+    private SocketLoadBalancer(Path pinDirectory, BpfObject object, ServiceMaps maps, RetiredSocketTerminator terminator,
+                               String terminationUnavailable) {
         this.pinDirectory = pinDirectory;
         this.object = object;
         this.maps = maps;
+        this.terminator = terminator;
+        this.terminationUnavailable = terminationUnavailable;
     }
 
     /** Why socket-LB cannot run here, if it cannot. */
@@ -116,7 +126,16 @@ public final class SocketLoadBalancer implements AutoCloseable {
             for (String name : ServiceMaps.NAMES) {
                 shared.put(name, object.map(name));
             }
-            return new SocketLoadBalancer(pinDirectory, object, ServiceMaps.of(shared));
+            ServiceMaps maps = ServiceMaps.of(shared);
+            // Translation works without termination (a kernel before 6.5): only retired sockets then linger.
+            RetiredSocketTerminator terminator = null;
+            String terminationUnavailable = null;
+            try {
+                terminator = RetiredSocketTerminator.open(pinDirectory);
+            } catch (BpfException | IllegalStateException e) {
+                terminationUnavailable = e.getMessage();
+            }
+            return new SocketLoadBalancer(pinDirectory, object, maps, terminator, terminationUnavailable);
         } catch (RuntimeException e) {
             object.close();
             throw e;
@@ -164,6 +183,35 @@ public final class SocketLoadBalancer implements AutoCloseable {
     public void translateNamespace(long netnsCookie) {
         ensureOpen();
         maps.setSocketLbNetnsCookie(netnsCookie);
+    }
+
+    /** Why {@link #terminateRetiredSockets()} does nothing here (the kernel cannot destroy sockets), if so. */
+    public Optional<String> terminationUnavailableReason() {
+        return Optional.ofNullable(terminationUnavailable);
+    }
+
+    /**
+     * Destroys the sockets this socket-LB connected to backends that have since left their service
+     * (see {@link RetiredSocketTerminator}): their owners read {@code ECONNABORTED}, as a pod's
+     * connection through the tc path is reset. One walk of the namespace's TCP and UDP sockets; call it
+     * after a write that retired backends, from a thread in the namespace set by
+     * {@link #translateNamespace} (the walk sees the calling thread's namespace).
+     *
+     * @return the pass, or empty when this kernel cannot destroy sockets or no namespace is translated
+     * @throws IllegalStateException when the calling thread is in another network namespace
+     */
+    public Optional<RetiredSocketTerminator.Pass> terminateRetiredSockets() {
+        ensureOpen();
+        long translated = maps.socketLbNetnsCookie();
+        if (terminator == null || translated == 0) {
+            return Optional.empty();
+        }
+        long current = currentNetnsCookie();
+        if (current != translated) {
+            throw new IllegalStateException("socket termination must run in the translated network namespace (cookie "
+                                            + translated + "), this thread is in namespace " + current);
+        }
+        return Optional.of(terminator.terminate());
     }
 
     /**
@@ -326,6 +374,9 @@ public final class SocketLoadBalancer implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            if (terminator != null) {
+                terminator.close();
+            }
             maps.close();
             object.close();
         }

@@ -24,9 +24,22 @@ final class BpfTestEnvironment implements AutoCloseable {
     static final String PREFIX = "jutebpf-";
     private static final Path BPFFS_PARENT = Path.of("/tmp");
 
+    private final String prefix;
     private final String runId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
     private final List<String> namespaces = new ArrayList<>();
     private Path bpffs;
+
+    BpfTestEnvironment() {
+        this(PREFIX);
+    }
+
+    /**
+     * Names everything {@code <prefix><run>-...}: a class that may run while other BPF test classes
+     * start (whose {@link #removeLeftovers()} removes every {@value #PREFIX} name) takes a prefix of its own.
+     */
+    BpfTestEnvironment(String prefix) {
+        this.prefix = prefix;
+    }
 
     /** Skips the calling test, saying why, unless it can load BPF programs here. */
     static void assumeBpf() {
@@ -68,14 +81,19 @@ final class BpfTestEnvironment implements AutoCloseable {
     }
 
     static void removeLeftovers() {
+        removeLeftovers(PREFIX);
+    }
+
+    /** Removes the namespaces and BPF filesystems of crashed runs of environments with this prefix. */
+    static void removeLeftovers(String prefix) {
         for (String line : run("ip", "netns", "list").split("\n")) {
             String name = line.split(" ")[0];
-            if (name.startsWith(PREFIX)) {
+            if (name.startsWith(prefix)) {
                 tryRun("ip", "netns", "delete", name);
             }
         }
         try (var entries = Files.list(BPFFS_PARENT)) {
-            for (Path stale : entries.filter(p -> p.getFileName().toString().startsWith(PREFIX + "fs-")).toList()) {
+            for (Path stale : entries.filter(p -> p.getFileName().toString().startsWith(prefix + "fs-")).toList()) {
                 if (BpfFilesystem.isBpfFilesystem(stale)) {
                     BpfFilesystem.unmount(stale);
                 }
@@ -89,7 +107,7 @@ final class BpfTestEnvironment implements AutoCloseable {
     /** A fresh private BPF filesystem; its pins (and the maps only they hold) go with {@link #close}. */
     Path bpfFilesystem() throws IOException {
         if (bpffs == null) {
-            Path directory = Files.createDirectories(BPFFS_PARENT.resolve(PREFIX + "fs-" + runId));
+            Path directory = Files.createDirectories(BPFFS_PARENT.resolve(prefix + "fs-" + runId));
             BpfFilesystem.mount(directory);
             bpffs = directory;
         }
@@ -97,7 +115,7 @@ final class BpfTestEnvironment implements AutoCloseable {
     }
 
     String createNamespace(String suffix) {
-        String name = PREFIX + runId + "-" + suffix;
+        String name = prefix + runId + "-" + suffix;
         run("ip", "netns", "add", name);
         namespaces.add(name);
         run("ip", "-n", name, "link", "set", "lo", "up");

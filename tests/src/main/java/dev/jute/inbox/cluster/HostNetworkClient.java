@@ -71,7 +71,7 @@ public final class HostNetworkClient {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 3) {
-            System.err.println("usage: tcp|udp|connect-latency ADDRESS PORT [COUNT] [--v6]");
+            System.err.println("usage: tcp|udp|udp-hold|connect-latency ADDRESS PORT [COUNT] [--v6]");
             System.exit(2);
         }
         boolean v6 = Arrays.asList(args).contains("--v6");
@@ -86,6 +86,7 @@ public final class HostNetworkClient {
             }
             case "udp" -> System.out.println(udp(address, port, v6));
             case "connect-latency" -> System.out.println(connectLatency(address, port, Integer.parseInt(args[3]), v6));
+            case "udp-hold" -> udpHold(address, port, Integer.parseInt(args[3]), v6);
             default -> {
                 System.err.println("unknown mode " + args[0]);
                 System.exit(2);
@@ -138,6 +139,45 @@ public final class HostNetworkClient {
             }
             return "ok " + new String(buffer, 0, (int) read, StandardCharsets.UTF_8).strip() + " from=" + describe(from);
         } finally {
+            LibC.close(fd);
+        }
+    }
+
+    /** {@code MSG_DONTWAIT}, and the errno of a non-blocking read with nothing to read. */
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
+
+    /**
+     * Holds {@code count} connected UDP sockets: prints "ok INDEX NAME" for each (the backend that
+     * answered its first datagram), then for every line on stdin probes them all with a non-blocking
+     * read, printing "alive INDEX" (nothing pending) or "error INDEX ERRNO" (a destroyed socket's
+     * ECONNABORTED), then "done". Ends with stdin.
+     */
+    private static void udpHold(InetAddress address, int port, int count, boolean v6) throws Exception {
+        byte[] to = sockaddr(address, port, v6);
+        int[] sockets = new int[count];
+        for (int i = 0; i < count; i++) {
+            sockets[i] = socket(v6, LibC.SOCK_DGRAM);
+            LibC.check(LibC.connect(sockets[i], to, to.length), "connect");
+            byte[] request = "probe".getBytes(StandardCharsets.UTF_8);
+            LibC.check(LibC.send(sockets[i], request, new NativeLong(request.length), 0), "send");
+            byte[] buffer = new byte[512];
+            long read = LibC.check(LibC.recv(sockets[i], buffer, new NativeLong(buffer.length), 0), "recv");
+            System.out.println("ok " + i + " " + new String(buffer, 0, (int) read, StandardCharsets.UTF_8).strip());
+        }
+        System.out.flush();
+        var stdin = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (stdin.readLine() != null) {
+            for (int i = 0; i < count; i++) {
+                byte[] buffer = new byte[512];
+                long read = LibC.recv(sockets[i], buffer, new NativeLong(buffer.length), MSG_DONTWAIT).longValue();
+                int errno = read < 0 ? LibC.lastErrno() : 0;
+                System.out.println(read >= 0 || errno == EAGAIN ? "alive " + i : "error " + i + " " + errno);
+            }
+            System.out.println("done");
+            System.out.flush();
+        }
+        for (int fd : sockets) {
             LibC.close(fd);
         }
     }

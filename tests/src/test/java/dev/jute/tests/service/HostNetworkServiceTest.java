@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ClusterIPs from host-network processes (the socket-LB hooks) in a two-node in-box cluster: a process
  * in node1's namespace and node1's cgroup reaches a TCP Service with endpoints on node1 and node2 (port
  * mapped to the named targetPort, getpeername reporting the VIP), gets UDP replies from the VIP on an
- * unconnected socket, keeps one backend with ClientIP affinity, is refused at once without endpoints;
+ * unconnected socket, keeps one backend with ClientIP affinity, is refused at once without endpoints,
+ * has its connected sockets to an endpoint that leaves the Service aborted (ECONNABORTED);
  * a process of the same namespace outside the cgroup is not translated; pods still use their tc path.
  * Each client is a separate process ({@link HostNetworkClient}) because cgroup membership is per process.
  */
@@ -51,7 +52,7 @@ class HostNetworkServiceTest {
         client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
         for (int i = 1; i <= 2; i++) {
             client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("web-" + i).addToLabels("app", "web")
-                    .addToLabels("replica", Integer.toString(i)).endMetadata()
+                    .addToLabels("replica", Integer.toString(i)).addToLabels("pool", "retire").endMetadata()
                     .withNewSpec().withNodeName("node" + i).addNewContainer().withName("web").withImage("jute/serve-hostname")
                     .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
                     .addNewPort().withName("dns").withContainerPort(5353).withProtocol("UDP").endPort()
@@ -182,6 +183,60 @@ class HostNetworkServiceTest {
         eventually("tcp", vip, "80");
         Answer outside = fromNode1(false, "tcp", vip, "80").getFirst();
         assertTrue(!outside.ok(), "the node namespace outside the cgroup has no ClusterIP: " + outside);
+    }
+
+    /**
+     * Connected UDP sockets of a host process through a ClusterIP: when the endpoint one of them talks
+     * to leaves the Service (its pod loses the selected label), the agent aborts exactly the sockets on
+     * that endpoint (their next read fails with ECONNABORTED); the others stay.
+     */
+    @Test
+    void socketsToAnEndpointThatLeavesTheServiceAreAborted() throws Exception {
+        String vip = vip(create(selecting("retire", "pool", "retire").editSpec()
+                .addNewPort().withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort().endSpec()));
+        eventually("udp", vip, "53");
+        Process holder = new ProcessBuilder(cluster.hostNetworkCommand("node1",
+                HostNetworkClient.command("udp-hold", vip, "53", "8").toArray(String[]::new)))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            var in = new java.io.PrintWriter(holder.getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
+            java.util.Map<Integer, String> backends = new java.util.TreeMap<>();
+            for (int i = 0; i < 8; i++) {
+                String line = out.readLine();
+                assertTrue(line != null && line.startsWith("ok " + i + " hostsvc/web-"), "held socket " + i + ": " + line);
+                backends.put(i, line.substring(("ok " + i + " ").length()));
+            }
+            String leaving = backends.get(0);
+            Set<Integer> expected = new HashSet<>();
+            backends.forEach((socket, backend) -> {
+                if (backend.equals(leaving)) {
+                    expected.add(socket);
+                }
+            });
+            cluster.client().pods().inNamespace(NS).withName(leaving.substring(leaving.indexOf('/') + 1))
+                    .edit(pod -> new PodBuilder(pod).editMetadata().removeFromLabels("pool").endMetadata().build());
+
+            // An aborted socket reports ECONNABORTED (103) once, then reads like any unconnected socket.
+            Set<Integer> aborted = new HashSet<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!aborted.containsAll(expected) && System.nanoTime() < deadline) {
+                in.println("probe");
+                for (String line = out.readLine(); line != null && !line.equals("done"); line = out.readLine()) {
+                    if (line.startsWith("error ")) {
+                        String[] words = line.split(" ");
+                        assertEquals("103", words[2], "ECONNABORTED: " + line);
+                        aborted.add(Integer.parseInt(words[1]));
+                    }
+                }
+                Thread.sleep(200);
+            }
+            assertEquals(expected, aborted, "the sockets on " + leaving + " and only those are aborted; backends: " + backends);
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor();
+        }
     }
 
     /**
