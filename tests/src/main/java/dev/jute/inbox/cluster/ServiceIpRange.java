@@ -1,5 +1,7 @@
 package dev.jute.inbox.cluster;
 
+import dev.jute.dataplane.AddressText;
+
 import java.math.BigInteger;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -92,41 +94,7 @@ final class ServiceIpRange {
      * longest run of two or more zero groups (the first of equals) written as "::".
      */
     static String canonical(String literal) {
-        InetAddress address = InetAddress.ofLiteral(literal);
-        if (address instanceof Inet4Address) {
-            return address.getHostAddress();
-        }
-        byte[] raw = address.getAddress();
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = (raw[2 * i] & 0xff) << 8 | (raw[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                text.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!text.isEmpty() && text.charAt(text.length() - 1) != ':') {
-                text.append(':');
-            }
-            text.append(Integer.toHexString(groups[i]));
-        }
-        return text.toString();
+        return AddressText.of(InetAddress.ofLiteral(literal));
     }
 
     void take(String ip, String key) {
