@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
 /**
  * Applies compiled frontends to the Service maps as deltas. It starts from what is pinned (an agent
  * restart adopts the kernel's state, service ids included, so established connections keep their
- * reverse NAT), writes only frontends whose flags or backend set changed and deletes frontends that
+ * reverse NAT; a deleted frontend's id is not given to another while connections may carry it, see
+ * {@link ServiceIds}), writes only frontends whose flags or backend set changed and deletes frontends that
  * are no longer wanted. A backend that leaves a frontend is retired in the maps (its live pair is
  * deleted); the programs reset or re-balance its connections on their next packet, so no update
  * ever walks the connection table. Not thread-safe: one update loop calls it.
