@@ -6,6 +6,7 @@ import dev.jute.dataplane.bpf.ServiceEntry;
 import dev.jute.dataplane.bpf.ServiceFrontend;
 import dev.jute.dataplane.bpf.ServiceMaps;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,11 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Applies compiled frontends to the Service maps as deltas. It starts from what is pinned (an agent
  * restart adopts the kernel's state, service ids included, so established connections keep their
- * reverse NAT), writes only frontends whose flags or backend set changed and deletes frontends that
+ * reverse NAT; a deleted frontend's id is not given to another while connections may carry it, see
+ * {@link ServiceIds}), writes only frontends whose flags or backend set changed and deletes frontends that
  * are no longer wanted. A backend that leaves a frontend is retired in the maps (its live pair is
  * deleted); the programs reset or re-balance its connections on their next packet, so no update
  * ever walks the connection table. Not thread-safe: one update loop calls it.
@@ -35,7 +38,7 @@ public final class ServiceSyncer {
     private final Map<ServiceFrontend.Key, ServiceEntry> programmed = new HashMap<>();
     /** The compiled frontend each programmed key was last written from (absent for adopted ones). */
     private final Map<ServiceFrontend.Key, CompiledFrontend> appliedFrom = new HashMap<>();
-    private final ServiceIds ids = new ServiceIds();
+    private final ServiceIds ids;
     private long writes;
     private long backendsRetired;
 
@@ -51,15 +54,32 @@ public final class ServiceSyncer {
         }
     }
 
+    /**
+     * How long past the longest connection lifetime a released service id still rests: a packet that
+     * read a frontend's entries just before they were deleted may still extend its connection by a full
+     * lifetime when its program finishes.
+     */
+    static final Duration ID_QUARANTINE_MARGIN = Duration.ofMinutes(1);
+
     public ServiceSyncer(ServiceMaps maps) {
+        this(maps, System::nanoTime);
+    }
+
+    /** @param monotonicClock the programs' clock ({@code CLOCK_MONOTONIC} nanoseconds), for ids' quarantine */
+    ServiceSyncer(ServiceMaps maps, LongSupplier monotonicClock) {
         this.maps = maps;
+        this.ids = new ServiceIds(ServiceMaps.LONGEST_CONNECTION_LIFETIME.plus(ID_QUARANTINE_MARGIN), monotonicClock);
         for (ServiceEntry entry : maps.services()) {
             programmed.put(entry.frontend().key(), entry);
             ids.adopt(entry.frontend().serviceId());
         }
+        // Ids of frontends deleted before a restart rest as long as connections still carry them.
+        maps.connectionServiceIds(monotonicClock.getAsLong())
+                .forEach((id, expires) -> ids.quarantineUntil(id, expires + ID_QUARANTINE_MARGIN.toNanos()));
         int repaired = maps.repairLiveBackends();
-        if (!programmed.isEmpty() || repaired > 0) {
-            LOG.info("adopted pinned service frontends", "frontends", programmed.size(), "live_pairs_repaired", repaired);
+        if (!programmed.isEmpty() || repaired > 0 || ids.quarantined() > 0) {
+            LOG.info("adopted pinned service frontends", "frontends", programmed.size(), "live_pairs_repaired", repaired,
+                    "ids_quarantined", ids.quarantined());
         }
     }
 
@@ -123,7 +143,7 @@ public final class ServiceSyncer {
             try {
                 retired += maps.upsertServices(upserts);
             } catch (RuntimeException e) {
-                // Ids handed out for new frontends were not used: give them back.
+                // Ids handed out for new frontends: a partial write may have used them, so they rest like any other.
                 upserts.keySet().stream().filter(f -> !programmed.containsKey(f.key())).forEach(f -> ids.release(f.serviceId()));
                 throw e;
             }

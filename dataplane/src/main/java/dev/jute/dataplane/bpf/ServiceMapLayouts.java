@@ -183,6 +183,11 @@ final class ServiceMapLayouts {
         return wrap(value, NAT_VALUE_SIZE, "nat value").getInt(36);
     }
 
+    /** Value offset 56: expires_ns, CLOCK_MONOTONIC nanoseconds; an entry is a miss from then on. */
+    static long natExpiresNanos(byte[] value) {
+        return wrap(value, NAT_VALUE_SIZE, "nat value").getLong(56);
+    }
+
     // --- lb_config: __u32 0 -> struct lb_config -------------------------------------------------------
 
     static byte[] lbConfigKey() {

@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -49,6 +50,14 @@ public final class ServiceMaps implements AutoCloseable {
     public static final String SOCK_LB_CONFIG = "sock_lb_config";
     public static final List<String> NAMES = List.of(SERVICES, BACKENDS, LIVE_BACKENDS, REVNAT, AFFINITY, NAT_CT, LB_CONFIG,
             SOCK_REVNAT, SOCK_LB_CONFIG);
+
+    /**
+     * The longest a service connection's NAT entries live past their last packet: the established
+     * TCP lifetime (CT_LIFETIME_TCP_ESTABLISHED in conntrack.h, which nat_lifetime in lb.h uses; every
+     * other lifetime is shorter). Once a frontend is deleted nothing refreshes its connections' entries
+     * (their revnat and live pairs are gone), so after this long none carries its service id.
+     */
+    public static final Duration LONGEST_CONNECTION_LIFETIME = Duration.ofHours(6);
 
     private final Map<String, BpfMap> maps;
     private final boolean ownsMaps;
@@ -342,6 +351,28 @@ public final class ServiceMaps implements AutoCloseable {
     /** Whether the programs treat {@code backend} as live for frontend {@code serviceId} (its connections survive). */
     public boolean isLive(int serviceId, ServiceBackend backend) {
         return map(LIVE_BACKENDS).lookup(ServiceMapLayouts.liveBackendKey(serviceId, backend)).isPresent();
+    }
+
+    /**
+     * The service ids the unexpired connection entries carry, each with the latest expiry among its
+     * entries ({@code CLOCK_MONOTONIC} nanoseconds, as {@link System#nanoTime()} reads it on Linux).
+     * One walk over nat_ct (up to its 262,144 entries): for adoption at start, never per update.
+     *
+     * @param nowNanos the current monotonic time: entries that expired by then are a miss for the
+     *                 programs and are left out
+     */
+    public Map<Integer, Long> connectionServiceIds(long nowNanos) {
+        Map<Integer, Long> latest = new HashMap<>();
+        BpfMap nat = map(NAT_CT);
+        for (byte[] key : nat.keys()) {
+            nat.lookup(key).ifPresent(value -> {
+                long expires = ServiceMapLayouts.natExpiresNanos(value);
+                if (expires - nowNanos > 0) {
+                    latest.merge(ServiceMapLayouts.natServiceId(value), expires, (a, b) -> a - b >= 0 ? a : b);
+                }
+            });
+        }
+        return latest;
     }
 
     /** How many service connections are tracked (forward entries, expired ones included until evicted). */

@@ -611,6 +611,33 @@ class ServiceProgramTest {
     // --- the map API ---------------------------------------------------------------------------------
 
     @Test
+    void theServiceIdsTrackedConnectionsCarryAreReportedWithTheirLatestExpiryOnTheProgramsClock() throws Exception {
+        ServiceFrontend web = clusterIp(1, TCP);
+        services.maps().upsertService(web, List.of(backend(B, 8080)));
+        services.maps().upsertService(clusterIp(2, UDP), List.of(backend(B, 5353)));
+        long before = System.nanoTime();
+        passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA)); // established: the longest lifetime
+        passes(fromPod(udp(A, 33333, VIP, 80, "q".getBytes()), ifA));
+        long after = System.nanoTime();
+
+        java.util.Map<Integer, Long> carried = services.maps().connectionServiceIds(after);
+        assertEquals(Set.of(1, 2), carried.keySet());
+        long longest = ServiceMaps.LONGEST_CONNECTION_LIFETIME.toNanos();
+        // System.nanoTime and bpf_ktime_get_ns are both CLOCK_MONOTONIC: the expiry lies within the window.
+        assertTrue(carried.get(1) - before >= longest && carried.get(1) - after <= longest,
+                "established TCP expires " + (carried.get(1) - after) + " ns after now");
+        long datagram = java.time.Duration.ofSeconds(60).toNanos();
+        assertTrue(carried.get(2) - before >= datagram && carried.get(2) - after <= datagram);
+
+        // A deleted frontend's connections still carry its id until they expire: why the agent quarantines ids.
+        assertTrue(services.maps().deleteService(web.key()));
+        assertEquals(Set.of(1, 2), services.maps().connectionServiceIds(System.nanoTime()).keySet());
+        assertEquals(Set.of(1), services.maps().connectionServiceIds(after + datagram + 1).keySet());
+        assertTrue(services.maps().connectionServiceIds(after + longest + 1).isEmpty(), "expired entries are a miss");
+    }
+
+    @Test
     void servicesAreListedWithTheirBackendsLocalFirstAndDeletedCleanly() {
         ServiceMaps maps = services.maps();
         ServiceFrontend frontend = clusterIp(1, TCP).withAffinity(60).withInternalTrafficLocal(true);

@@ -86,13 +86,18 @@ class ServiceTrafficTest {
                 "TCP-LISTEN:" + TARGET_PORT + ",fork,reuseaddr", "SYSTEM:echo " + name + "; exec cat")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         processes.add(server);
-        for (int i = 0; i < 50; i++) {
-            if (BpfTestEnvironment.run("ip", "netns", "exec", pod, "ss", "-ltnH").contains(":" + TARGET_PORT + " ")) {
+        awaitListening(pod, "-ltnH", "server " + name);
+    }
+
+    /** Waits until a socket listens on TARGET_PORT in {@code pod} ({@code ssOptions}: TCP -ltnH, UDP -lunH). */
+    private static void awaitListening(String pod, String ssOptions, String what) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (BpfTestEnvironment.run("ip", "netns", "exec", pod, "ss", ssOptions).contains(":" + TARGET_PORT + " ")) {
                 return;
             }
             Thread.sleep(50);
         }
-        fail("server " + name + " did not start");
+        fail(what + " did not start");
     }
 
     /** One connection to the VIP: the greeting (the backend's name), or the failure. */
@@ -209,6 +214,7 @@ class ServiceTrafficTest {
                 "UDP-RECVFROM:" + TARGET_PORT + ",fork,reuseaddr", "SYSTEM:echo backend-1-udp")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         processes.add(udpServer);
+        awaitListening(pod, "-lunH", "UDP server"); // else the first datagram may find no socket
         client = pod;
         Path pins = environment.bpfFilesystem().resolve("jute").resolve("svc-node");
 

@@ -1,7 +1,11 @@
 package dev.jute.tests.service;
 
+import dev.jute.dataplane.bpf.FrontendScope;
+import dev.jute.dataplane.bpf.ServiceFrontend;
+import dev.jute.dataplane.bpf.ServiceMaps;
 import dev.jute.inbox.Netns;
 import dev.jute.inbox.cluster.InboxCluster;
+import dev.jute.inbox.cluster.NetnsSockets;
 import dev.jute.inbox.cluster.Probe;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -12,13 +16,24 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -26,6 +41,7 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -35,7 +51,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ClusterIP over TCP and UDP from pods on two nodes with replies from the VIP, a dual-stack Service on
  * both its ClusterIPs, an IPv6 NodePort from the external client, immediate refusal over IPv6 without
  * endpoints, and internalTrafficPolicy Local (node-local endpoints only; none on the node: dropped, as
- * kube-proxy does). Backends web-1 (node1) and web-2 (node2); clients on node1 and node3.
+ * kube-proxy does), a pod reaching itself through its IPv6 Service (hairpin, TCP and UDP), and an
+ * established IPv6 connection reset when its endpoint leaves the Service while one to a remaining
+ * endpoint lives on. Backends web-1 (node1) and web-2 (node2); clients on node1 and node3.
  */
 class ServiceDualStackClusterTest {
 
@@ -195,6 +213,179 @@ class ServiceDualStackClusterTest {
             Probe.Result none = Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(1));
             assertFalse(none.reachable(), none.toString());
             assertEquals("timed out", none.error(), "dropped, not refused: " + none);
+        }
+    }
+
+    /** Hairpin over IPv6: the Service's only endpoint reaches itself through it, hidden behind fd6a:7574:6500::1. */
+    @Test
+    void aPodReachesItselfThroughItsOwnIpv6Service() throws Exception {
+        cluster.client().resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("loner6").addToLabels("app", "loner6")
+                .endMetadata().withNewSpec().withNodeName("node2").addNewContainer().withName("c").withImage("jute/serve-hostname")
+                .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
+                .addNewPort().withContainerPort(5353).withProtocol("UDP").endPort().endContainer().endSpec().build()).create();
+        cluster.awaitReady(NS, List.of("loner6"), Duration.ofSeconds(60));
+        Service loner = create(selecting("loner6", "loner6").editSpec().withIpFamilies("IPv6")
+                .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
+                .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
+                .endSpec());
+        InetAddress vip = InetAddress.ofLiteral(loner.getSpec().getClusterIP());
+        assertInstanceOf(Inet6Address.class, vip);
+        Path self = cluster.podNetns(NS, "loner6").orElseThrow();
+        for (String protocol : List.of("TCP", "UDP")) {
+            int port = protocol.equals("TCP") ? 80 : 53;
+            // The answer only reaches a connected socket if it comes back from the VIP: both directions were translated.
+            Probe.Result r = eventually(() -> Probe.run(self, protocol, vip, port, TIMEOUT), Probe.Result::reachable,
+                    "loner6 → its own Service [" + vip.getHostAddress() + "]:" + port + "/" + protocol);
+            assertEquals(NS + "/loner6", r.answer(), r.toString());
+        }
+    }
+
+    /**
+     * Retirement over IPv6 with real sockets: two long-lived connections, one to each endpoint; one
+     * endpoint leaves the Service (relabelled, so it still runs and would still answer) and its
+     * connection is reset on its next segment, while the other goes on.
+     */
+    @Test
+    void anIpv6ConnectionToARemovedEndpointIsResetWhileOneToARemainingEndpointLivesOn() throws Exception {
+        var client = cluster.client();
+        for (int i = 1; i <= 2; i++) {
+            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("hold-" + i).addToLabels("app", "hold")
+                    .endMetadata().withNewSpec().withNodeName("node" + i).addNewContainer().withName("c").withImage("none")
+                    .endContainer().endSpec().build()).create();
+        }
+        cluster.awaitReady(NS, List.of("hold-1", "hold-2"), Duration.ofSeconds(60));
+        try (HoldingEchoServer hold1 = HoldingEchoServer.start(cluster.podNetns(NS, "hold-1").orElseThrow(), NS + "/hold-1");
+             HoldingEchoServer hold2 = HoldingEchoServer.start(cluster.podNetns(NS, "hold-2").orElseThrow(), NS + "/hold-2")) {
+            Service hold = create(selecting("hold6", "hold").editSpec().withIpFamilies("IPv6")
+                    .addNewPort().withPort(80).withTargetPort(new IntOrString(HoldingEchoServer.PORT)).withProtocol("TCP").endPort()
+                    .endSpec());
+            InetAddress vip = InetAddress.ofLiteral(hold.getSpec().getClusterIP());
+            assertInstanceOf(Inet6Address.class, vip);
+            Map<String, HeldConnection> byBackend = new HashMap<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (byBackend.size() < 2 && System.nanoTime() < deadline) {
+                HeldConnection connection = HeldConnection.open(client(3), vip, 80);
+                if (connection == null) {
+                    Thread.sleep(100); // not programmed yet
+                } else if (byBackend.putIfAbsent(connection.greeting(), connection) != null) {
+                    connection.close();
+                }
+            }
+            try {
+                assertEquals(Set.of(NS + "/hold-1", NS + "/hold-2"), byBackend.keySet(), "one held connection to each endpoint");
+                HeldConnection toRemoved = byBackend.get(NS + "/hold-2");
+                HeldConnection toKept = byBackend.get(NS + "/hold-1");
+                assertEquals("before", toRemoved.echo("before"), "both connections are alive");
+                assertEquals("before", toKept.echo("before"));
+
+                client.pods().inNamespace(NS).withName("hold-2").edit(pod -> new PodBuilder(pod).editMetadata()
+                        .addToLabels("app", "held-out").endMetadata().build());
+                ServiceFrontend.Key frontend = new ServiceFrontend.Key(vip, 80, ServiceFrontend.TCP, FrontendScope.INTERNAL);
+                long programmed = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (System.nanoTime() < programmed && backendsOf("node3", frontend) != 1) {
+                    Thread.sleep(100);
+                }
+                assertEquals(1, backendsOf("node3", frontend), "the client's node no longer balances to hold-2");
+
+                // hold-2's server still runs and would echo: only a RST from the dataplane ends the connection.
+                IOException reset = assertThrows(IOException.class,
+                        () -> toRemoved.echo("after"), "the connection to the removed endpoint is reset");
+                assertTrue(String.valueOf(reset.getMessage()).toLowerCase().contains("reset"), "a reset, not a timeout: " + reset);
+                assertEquals("after", toKept.echo("after"), "the connection to the remaining endpoint lives on");
+            } finally {
+                byBackend.values().forEach(HeldConnection::close);
+            }
+        }
+    }
+
+    private static int backendsOf(String node, ServiceFrontend.Key frontend) {
+        try (ServiceMaps maps = ServiceMaps.openPinned(cluster.bpfPinDir(node))) {
+            return maps.service(frontend).map(e -> e.backends().size()).orElse(-1);
+        }
+    }
+
+    /** A TCP server in a pod that greets each connection with the pod's name, then echoes every line until the client leaves. */
+    private static final class HoldingEchoServer implements AutoCloseable {
+        static final int PORT = 9191;
+        private final ServerSocketChannel server;
+
+        private HoldingEchoServer(ServerSocketChannel server) {
+            this.server = server;
+        }
+
+        static HoldingEchoServer start(Path netns, String name) throws Exception {
+            ServerSocketChannel server = NetnsSockets.tcpServer(netns);
+            server.bind(new InetSocketAddress(PORT));
+            Thread.ofVirtual().name("hold-" + name).start(() -> {
+                while (server.isOpen()) {
+                    try {
+                        SocketChannel accepted = server.accept();
+                        Thread.ofVirtual().start(() -> echo(accepted, name));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            return new HoldingEchoServer(server);
+        }
+
+        private static void echo(SocketChannel connection, String name) {
+            try (connection) {
+                connection.write(ByteBuffer.wrap((name + "\n").getBytes(StandardCharsets.UTF_8)));
+                ByteBuffer buffer = ByteBuffer.allocate(1024);
+                while (connection.read(buffer) >= 0) {
+                    buffer.flip();
+                    connection.write(buffer);
+                    buffer.clear();
+                }
+            } catch (IOException ignored) {
+                // The client reset or closed the connection: nothing left to echo.
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+
+    /** A client connection kept open across a Service change; lines are echoed by {@link HoldingEchoServer}. */
+    private record HeldConnection(SocketChannel channel, BufferedReader reader, String greeting) implements AutoCloseable {
+
+        /** Connects and reads the greeting; null when the Service does not answer (yet). */
+        static HeldConnection open(Path netns, InetAddress vip, int port) throws Exception {
+            SocketChannel channel = NetnsSockets.tcp(netns);
+            try {
+                channel.socket().connect(new InetSocketAddress(vip, port), (int) TIMEOUT.toMillis());
+                channel.socket().setSoTimeout((int) TIMEOUT.toMillis());
+                BufferedReader reader = new BufferedReader(new InputStreamReader(channel.socket().getInputStream(), StandardCharsets.UTF_8));
+                String greeting = reader.readLine();
+                if (greeting != null) {
+                    return new HeldConnection(channel, reader, greeting.strip());
+                }
+            } catch (IOException e) {
+                // not reachable yet
+            }
+            channel.close();
+            return null;
+        }
+
+        String echo(String line) throws IOException {
+            channel.socket().getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            String answer = reader.readLine();
+            if (answer == null) {
+                throw new EOFException("closed by the peer");
+            }
+            return answer;
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing only
+            }
         }
     }
 
