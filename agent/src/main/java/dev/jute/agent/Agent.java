@@ -141,6 +141,9 @@ public final class Agent implements AutoCloseable {
             // After BGP: the first Service pass already announces this node's LoadBalancer addresses.
             services = ServiceAgent.start(config.services(), config.policy().pinDirectory(), config.nodeName(),
                     kubernetes.cluster(), kubernetes.client(), bgp == null ? null : bgp.loadBalancerAnnouncer()).orElse(null);
+            if (services == null && bgp != null) {
+                bgp.noLoadBalancerAddresses();
+            }
             admin = startAdmin(config, bgp, policy);
             HealthServer health = null;
             if (config.healthListen() != null) {

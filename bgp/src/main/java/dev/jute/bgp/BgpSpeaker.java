@@ -80,6 +80,10 @@ public final class BgpSpeaker implements AutoCloseable {
         this.rib = new RibManager(settings, b.clusterId != 0 ? b.clusterId : b.routerId, b.exportPolicy,
                 b.routeListener, timers, loop::execute);
         this.connector = new NettyConnector(loop, transport, b.connectRetry);
+        if (b.endOfRibHold != null) {
+            // Before start(): no session can come up before this runs on the loop.
+            loop.execute(() -> rib.holdEndOfRib(b.endOfRibHold));
+        }
     }
 
     public static Builder builder() {
@@ -237,6 +241,17 @@ public final class BgpSpeaker implements AutoCloseable {
         });
     }
 
+    /**
+     * The own routes are complete (see {@link Builder#holdEndOfRib}): End-of-RIB goes to every session
+     * that waited for it, after the updates announced before this call. Idempotent.
+     */
+    public void releaseEndOfRib() {
+        call(() -> {
+            rib.releaseEndOfRib();
+            return null;
+        });
+    }
+
     /** Snapshot of every neighbour, in the order they were added. */
     public List<PeerStatus> peerStatus() {
         return call(() -> {
@@ -353,6 +368,7 @@ public final class BgpSpeaker implements AutoCloseable {
         private Duration idleHold = Duration.ofSeconds(5);
         private Duration gracefulRestartTime = Duration.ofSeconds(120);
         private boolean restarting;
+        private Duration endOfRibHold;
         private Set<AddressFamily> families = EnumSet.allOf(AddressFamily.class);
         private long clusterId;
         private ExportPolicy exportPolicy = ExportPolicy.ACCEPT_ALL;
@@ -409,6 +425,15 @@ public final class BgpSpeaker implements AutoCloseable {
         /** Announce that we just restarted with forwarding state kept (RFC 4724 R and F bits). */
         public Builder restarting(boolean restarting) {
             this.restarting = restarting;
+            return this;
+        }
+
+        /**
+         * Send End-of-RIB only once {@link BgpSpeaker#releaseEndOfRib()} says the own routes are complete,
+         * or after {@code limit} at the latest (RFC 4724 §4.1). For owners whose routes arrive after start.
+         */
+        public Builder holdEndOfRib(Duration limit) {
+            this.endOfRibHold = limit;
             return this;
         }
 

@@ -51,6 +51,9 @@ final class RibManager implements SessionListener {
     private final Map<PeerFsm, PeerContext> peers = new IdentityHashMap<>();
     private boolean flushScheduled;
     private boolean listenerMuted;
+    /** End-of-RIB waits for {@link #releaseEndOfRib}: own routes are still to come (see {@link #holdEndOfRib}). */
+    private boolean endOfRibHeld;
+    private Timers.Timer endOfRibLimit;
 
     /** @param deferred runs the coalesced UPDATE flush after the current burst of work */
     RibManager(SpeakerSettings settings, long clusterId, ExportPolicy exportPolicy, RouteListener routeListener,
@@ -92,6 +95,49 @@ final class RibManager implements SessionListener {
             propagate(locRib.remove(p, ctx.source));
         }
         scheduleFlush();
+    }
+
+    /**
+     * Holds End-of-RIB back from every session until {@link #releaseEndOfRib}, or at the latest for
+     * {@code limit}. RFC 4724 §4.1: a restarting speaker sends End-of-RIB once its routes are complete;
+     * a peer that kept our routes as stale drops those we have not sent again by then. Some of a node's
+     * own routes (LoadBalancer addresses) are known only after its first Service pass, a moment after the
+     * sessions come up.
+     */
+    void holdEndOfRib(Duration limit) {
+        endOfRibHeld = true;
+        endOfRibLimit = timers.schedule(limit, () -> {
+            if (endOfRibHeld) {
+                LOG.warning(() -> "own routes not complete after " + limit.toSeconds() + "s: sending End-of-RIB anyway");
+                releaseEndOfRib();
+            }
+        });
+    }
+
+    /** Own routes are complete: End-of-RIB to every established session that waited for it. Idempotent. */
+    void releaseEndOfRib() {
+        if (!endOfRibHeld) {
+            return;
+        }
+        endOfRibHeld = false;
+        if (endOfRibLimit != null) {
+            endOfRibLimit.cancel();
+            endOfRibLimit = null;
+        }
+        for (PeerContext ctx : peers.values()) {
+            if (ctx.session != null) {
+                flushPeer(ctx); // the updates go before the marker that says they are complete
+                sendEndOfRib(ctx.fsm, ctx.session);
+            }
+        }
+    }
+
+    private static void sendEndOfRib(PeerFsm fsm, NegotiatedSession session) {
+        for (AddressFamily family : AddressFamily.values()) {
+            if (session.families().contains(family)) {
+                fsm.send(UpdateMessage.endOfRib(family));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- local routes
@@ -136,11 +182,9 @@ final class RibManager implements SessionListener {
             }
         });
         flushPeer(ctx);
-        // RFC 4724 §2: End-of-RIB after the initial update for every family.
-        for (AddressFamily family : AddressFamily.values()) {
-            if (session.families().contains(family)) {
-                fsm.send(UpdateMessage.endOfRib(family));
-            }
+        // RFC 4724 §2: End-of-RIB after the initial update for every family (later, when own routes are held).
+        if (!endOfRibHeld) {
+            sendEndOfRib(fsm, session);
         }
     }
 

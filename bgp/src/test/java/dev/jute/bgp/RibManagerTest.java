@@ -116,6 +116,40 @@ class RibManagerTest {
     }
 
     @Test
+    void heldEndOfRibFollowsTheOwnRoutesAnnouncedBeforeTheRelease() throws Exception {
+        rib.holdEndOfRib(Duration.ofSeconds(10));
+        rib.announce(Prefix.parse("10.244.0.0/24"), RouteAttributes.local(null));
+        Neighbour n = new Neighbour("10.0.0.2", LOCAL_AS, 0x0A000002L, false);
+        FakeConnection c = n.connect();
+        assertTrue(c.sentOf(UpdateMessage.class).stream().noneMatch(u -> u.endOfRibFamily() != null),
+                "no End-of-RIB while own routes are still to come");
+        rib.announce(Prefix.parse("172.18.255.1/32"), RouteAttributes.local(null)); // e.g. a LoadBalancer address
+        rib.releaseEndOfRib();
+        rib.releaseEndOfRib(); // idempotent
+        List<UpdateMessage> updates = c.sentOf(UpdateMessage.class);
+        List<AddressFamily> markers = updates.stream().map(UpdateMessage::endOfRibFamily).filter(f -> f != null).toList();
+        assertEquals(List.of(AddressFamily.IPV4, AddressFamily.IPV6), markers, "one End-of-RIB per family, once");
+        int firstMarker = updates.indexOf(updates.stream().filter(u -> u.endOfRibFamily() != null).findFirst().orElseThrow());
+        List<Prefix> before = updates.subList(0, firstMarker).stream().flatMap(u -> u.allAnnounced().stream()).toList();
+        assertTrue(before.containsAll(List.of(Prefix.parse("10.244.0.0/24"), Prefix.parse("172.18.255.1/32"))),
+                "both own routes precede End-of-RIB: " + before);
+        // A session that comes up after the release gets its End-of-RIB at once again.
+        Neighbour late = new Neighbour("10.0.0.3", LOCAL_AS, 0x0A000003L, false);
+        assertEquals(2, late.connect().sentOf(UpdateMessage.class).stream().filter(u -> u.endOfRibFamily() != null).count());
+    }
+
+    @Test
+    void heldEndOfRibIsSentWhenTheLimitPasses() throws Exception {
+        rib.holdEndOfRib(Duration.ofSeconds(10));
+        Neighbour n = new Neighbour("10.0.0.2", LOCAL_AS, 0x0A000002L, false);
+        FakeConnection c = n.connect();
+        timers.advance(Duration.ofMillis(9_999));
+        assertTrue(c.sentOf(UpdateMessage.class).stream().noneMatch(u -> u.endOfRibFamily() != null));
+        timers.advance(Duration.ofMillis(1));
+        assertEquals(2, c.sentOf(UpdateMessage.class).stream().filter(u -> u.endOfRibFamily() != null).count());
+    }
+
+    @Test
     void routeRefreshResendsEverything() throws Exception {
         rib.announce(Prefix.parse("10.244.0.0/24"), RouteAttributes.local(null));
         Neighbour n = new Neighbour("10.0.0.2", LOCAL_AS, 0x0A000002L, false);

@@ -80,6 +80,11 @@ public record BgpOptions(List<InetAddress> nodeIps, long localAs, Inet4Address r
                 adminSocket, announceLoadBalancers);
     }
 
+    /** LoadBalancer addresses are announced: asked for, and there is an external peer to tell. */
+    public boolean announcesLoadBalancers() {
+        return announceLoadBalancers && !externalPeers.isEmpty();
+    }
+
     /** The node's IPv4 address, if it has one. */
     public java.util.Optional<InetAddress> nodeIpv4() {
         return nodeIps.stream().filter(ip -> ip instanceof Inet4Address).findFirst();

@@ -37,6 +37,12 @@ import java.util.Set;
  */
 public final class BgpRouting implements AutoCloseable {
 
+    /**
+     * How long End-of-RIB may wait for the node's LoadBalancer routes (announced by the first Service
+     * pass, which needs the informers synced): past it the peers get it anyway.
+     */
+    static final Duration END_OF_RIB_HOLD = Duration.ofSeconds(10);
+
     private static final Log LOG = Log.of("bgp");
     /** After every peer is up, this long without route changes means their tables have arrived. */
     private static final Duration QUIET_BEFORE_SETTLE = Duration.ofSeconds(3);
@@ -111,6 +117,9 @@ public final class BgpRouting implements AutoCloseable {
                     .gracefulRestartTime(options.gracefulRestart().isZero() ? null : options.gracefulRestart())
                     .restarting(restarting && installer.adoptedCount() > 0)
                     .exportPolicy(exportPolicy)
+                    // LoadBalancer routes come with the first Service pass, after the sessions may be up: a
+                    // peer that kept them across our restart must not get End-of-RIB before they are back.
+                    .holdEndOfRib(options.announcesLoadBalancers() ? END_OF_RIB_HOLD : null)
                     .routeListener(installer);
             speaker = builder.build().start();
             BgpRouting routing = new BgpRouting(options, speaker, installer, socket, marker, List.copyOf(own), exportPolicy);
@@ -263,6 +272,13 @@ public final class BgpRouting implements AutoCloseable {
         exportPolicy.setLoadBalancerRoutes(wanted);
         loadBalancerRoutes = Set.copyOf(wanted);
         LOG.info("LoadBalancer routes", "announced", added, "withdrawn", gone, "now", wanted.size());
+    }
+
+    /** Own routes are complete (see {@link #END_OF_RIB_HOLD}): End-of-RIB to the peers. Idempotent. */
+    public void releaseEndOfRib() {
+        if (!closed) {
+            speaker.releaseEndOfRib();
+        }
     }
 
     /** The LoadBalancer host routes this node originates now. */

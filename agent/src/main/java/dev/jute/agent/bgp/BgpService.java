@@ -53,7 +53,7 @@ public final class BgpService implements AutoCloseable {
             LOG.info("node mesh follows the cluster's Node objects");
         }
         // LoadBalancer routes go to external peers only: without one there is no one to tell.
-        boolean announce = options.announceLoadBalancers() && !options.externalPeers().isEmpty();
+        boolean announce = options.announcesLoadBalancers();
         if (options.announceLoadBalancers() && !announce) {
             LOG.info("LoadBalancer addresses are not announced: no external peer (--bgp-peer)");
         }
@@ -87,7 +87,22 @@ public final class BgpService implements AutoCloseable {
      * (nothing with {@code --no-bgp-lb-announce} or without external peers).
      */
     public LoadBalancerAnnouncer loadBalancerAnnouncer() {
-        return announceLoadBalancers ? routing::setLoadBalancerAddresses : LoadBalancerAnnouncer.NONE;
+        if (!announceLoadBalancers) {
+            return LoadBalancerAnnouncer.NONE;
+        }
+        return addresses -> {
+            routing.setLoadBalancerAddresses(addresses);
+            // The first call completes the node's own routes: the peers may have their End-of-RIB.
+            routing.releaseEndOfRib();
+        };
+    }
+
+    /**
+     * No LoadBalancer addresses will come (Service NAT is off on this node): End-of-RIB need not wait
+     * for them.
+     */
+    public void noLoadBalancerAddresses() {
+        routing.releaseEndOfRib();
     }
 
     /** The admin socket commands {@code jute bgp peers|routes} uses. */

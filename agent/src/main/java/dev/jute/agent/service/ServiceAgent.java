@@ -78,7 +78,8 @@ public final class ServiceAgent implements AutoCloseable {
     private boolean syncFailed;
     private volatile int uplinkIndex;
     private volatile List<String> problems = List.of();
-    private Set<InetAddress> announced = Set.of();
+    /** What the announcer was told last; null before the first pass, which always tells it (even nothing). */
+    private Set<InetAddress> announced;
 
     private ServiceAgent(String nodeName, ServiceOptions options, ClusterCache cluster, KubernetesClient client,
                          LoadBalancerAnnouncer announcer, ServiceDataplane dataplane, SocketLoadBalancer socketLb,
