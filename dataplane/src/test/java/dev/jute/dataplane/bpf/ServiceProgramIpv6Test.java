@@ -1,8 +1,6 @@
 package dev.jute.dataplane.bpf;
 
-import dev.jute.dataplane.NetNamespace;
 import dev.jute.dataplane.bpf.ChecksummedIpv6Packets.Ipv6;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,11 +28,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * behind the IPv6 service loopback address, both directions, TCP and UDP). Every checksum of what
  * the programs return is recomputed here from scratch.
  */
-class ServiceProgramIpv6Test {
-
-    static final int TC_ACT_OK = 0;
-    static final int TC_ACT_SHOT = 2;
-    static final int TC_ACT_REDIRECT = 7;
+class ServiceProgramIpv6Test extends ServiceProgramHarness {
 
     static final String A = "fd00:10:1::1";       // client pod
     static final String B = "fd00:10:1::2";       // backend pod on this node
@@ -46,105 +40,15 @@ class ServiceProgramIpv6Test {
     static final String VIP = "fd00:96::10";
     /** lb.h SERVICE_LOOPBACK_IPV6: the source a hairpin connection is hidden behind. */
     static final String SERVICE_LOOPBACK = "fd6a:7574:6500::1";
-    static final int A_ID = 11;
-    static final int B_ID = 22;
-    static final int C_ID = 33;
-    static final int A_IDENTITY = 1000;
-    static final int B_IDENTITY = 2000;
-
-    static BpfTestEnvironment environment;
-    static NetNamespace namespace;
-    static PolicyDataplane policy;
-    static ServiceDataplane services;
-    static int ifA;
-    static int ifB;
-    static int ifC;
-    static int ifUplink;
 
     @BeforeAll
     static void setUp() throws Exception {
-        if (BpfTestEnvironment.unavailableReason().isPresent()) {
-            return; // each test skips with the reason
-        }
-        environment = new BpfTestEnvironment();
-        String ns = environment.createNamespace("svc6run");
-        for (String link : List.of("a0", "b0", "c0", "up0")) {
-            BpfTestEnvironment.run("ip", "-n", ns, "link", "add", link, "type", "veth", "peer", "name", link + "p");
-        }
-        ifA = BpfTestEnvironment.ifindex(ns, "a0");
-        ifB = BpfTestEnvironment.ifindex(ns, "b0");
-        ifC = BpfTestEnvironment.ifindex(ns, "c0");
-        ifUplink = BpfTestEnvironment.ifindex(ns, "up0");
-        namespace = BpfTestEnvironment.open(ns);
-        // The service half first: the policy half must adopt the maps it created.
-        services = ServiceDataplane.open(environment.bpfFilesystem().resolve("node"));
-        policy = PolicyDataplane.open(environment.bpfFilesystem().resolve("node"));
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (policy != null) {
-            policy.close();
-        }
-        if (services != null) {
-            services.close();
-        }
-        if (namespace != null) {
-            namespace.close();
-        }
-        if (environment != null) {
-            environment.close();
-        }
+        openHarness("svc6run");
     }
 
     @BeforeEach
     void emptyMaps() {
-        BpfTestEnvironment.assumeBpf();
-        PolicyMaps policyMaps = policy.maps();
-        policyMaps.deletePolicies(policyMaps.policies().stream().map(PolicyEntry::key).toList());
-        for (String name : PolicyMaps.NAMES) {
-            clear(policyMaps.map(name));
-        }
-        ServiceMaps maps = services.maps();
-        for (String name : ServiceMaps.NAMES) {
-            if (!name.equals(ServiceMaps.LB_CONFIG) && !name.equals(ServiceMaps.SOCK_LB_CONFIG)) { // arrays: nothing to delete
-                clear(maps.map(name));
-            }
-        }
-        maps.setNodeAddresses((Inet4Address) ip(NODE_IPV4), (Inet6Address) ip(NODE));
-        policyMaps.putIpcache(IpPrefix.parse(A), A_IDENTITY);
-        policyMaps.putIpcache(IpPrefix.parse(B), B_IDENTITY);
-        policyMaps.putIpcache(IpPrefix.parse(NODE), 1);
-        endpoint(ifA, A_ID, A_IDENTITY, A, false, false);
-        endpoint(ifB, B_ID, B_IDENTITY, B, false, false);
-        endpoint(ifC, C_ID, 3000, C, false, false);
-    }
-
-    private static void clear(BpfMap map) {
-        for (byte[] key : map.keys()) {
-            map.delete(key);
-        }
-    }
-
-    static void endpoint(int ifindex, int id, int identity, String address, boolean ingressIsolated, boolean egressIsolated) {
-        policy.maps().putEndpoint(ifindex, new EndpointInfo(id, identity, ingressIsolated, egressIsolated, null,
-                (Inet6Address) ip(address)));
-    }
-
-    static BpfProgram.TestRunResult run(BpfProgram program, byte[] frame, int ifindex) throws Exception {
-        return namespace.call(() -> program.testRun(frame, ifindex, 1));
-    }
-
-    static BpfProgram.TestRunResult fromPod(byte[] frame, int ifindex) throws Exception {
-        return run(policy.fromPodProgram(), frame, ifindex);
-    }
-
-    static BpfProgram.TestRunResult toPod(byte[] frame, int ifindex) throws Exception {
-        return run(policy.toPodProgram(), frame, ifindex);
-    }
-
-    static BpfProgram.TestRunResult fromNetdev(byte[] frame) throws Exception {
-        return run(services.fromNetdevProgram(), frame, ifUplink);
+        resetMaps((Inet4Address) ip(NODE_IPV4), (Inet6Address) ip(NODE), NODE, A, B, C);
     }
 
     /** Asserts the packet passes with valid checksums; the parsed output. */

@@ -1,7 +1,5 @@
 package dev.jute.dataplane.bpf;
 
-import dev.jute.dataplane.NetNamespace;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,11 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * checksums go through from_pod / to_pod / from_netdev against crafted map state, and every
  * checksum of what comes out is recomputed from scratch here.
  */
-class ServiceProgramTest {
-
-    static final int TC_ACT_OK = 0;
-    static final int TC_ACT_SHOT = 2;
-    static final int TC_ACT_REDIRECT = 7;
+class ServiceProgramTest extends ServiceProgramHarness {
 
     static final String A = "10.1.0.1";       // client pod
     static final String B = "10.1.0.2";       // backend pod on this node
@@ -39,108 +33,15 @@ class ServiceProgramTest {
     static final String NODE = "10.99.0.1";
     static final String OUTSIDE = "192.0.2.50";
     static final String VIP = "10.96.0.10";
-    static final int A_ID = 11;
-    static final int B_ID = 22;
-    static final int C_ID = 33;
-    static final int A_IDENTITY = 1000;
-    static final int B_IDENTITY = 2000;
-
-    static BpfTestEnvironment environment;
-    static NetNamespace namespace;
-    static PolicyDataplane policy;
-    static ServiceDataplane services;
-    static int ifA;
-    static int ifB;
-    static int ifC;
-    static int ifUplink;
 
     @BeforeAll
     static void setUp() throws Exception {
-        if (BpfTestEnvironment.unavailableReason().isPresent()) {
-            return; // each test skips with the reason
-        }
-        BpfTestEnvironment.removeLeftovers();
-        environment = new BpfTestEnvironment();
-        String ns = environment.createNamespace("svcrun");
-        for (String link : List.of("a0", "b0", "c0", "up0")) {
-            BpfTestEnvironment.run("ip", "-n", ns, "link", "add", link, "type", "veth", "peer", "name", link + "p");
-        }
-        ifA = BpfTestEnvironment.ifindex(ns, "a0");
-        ifB = BpfTestEnvironment.ifindex(ns, "b0");
-        ifC = BpfTestEnvironment.ifindex(ns, "c0");
-        ifUplink = BpfTestEnvironment.ifindex(ns, "up0");
-        namespace = BpfTestEnvironment.open(ns);
-        // The service half first: the policy half must adopt the maps it created.
-        services = ServiceDataplane.open(environment.bpfFilesystem().resolve("node"));
-        policy = PolicyDataplane.open(environment.bpfFilesystem().resolve("node"));
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (policy != null) {
-            policy.close();
-        }
-        if (services != null) {
-            services.close();
-        }
-        if (namespace != null) {
-            namespace.close();
-        }
-        if (environment != null) {
-            environment.close();
-        }
+        openHarness("svcrun");
     }
 
     @BeforeEach
     void emptyMaps() {
-        BpfTestEnvironment.assumeBpf();
-        PolicyMaps policyMaps = policy.maps();
-        policyMaps.deletePolicies(policyMaps.policies().stream().map(PolicyEntry::key).toList());
-        for (String name : PolicyMaps.NAMES) {
-            clear(policyMaps.map(name));
-        }
-        ServiceMaps maps = services.maps();
-        for (String name : ServiceMaps.NAMES) {
-            // Array maps (the configuration) have no deletable entries; the tests overwrite them.
-            if (!name.equals(ServiceMaps.LB_CONFIG) && !name.equals(ServiceMaps.SOCK_LB_CONFIG)) {
-                clear(maps.map(name));
-            }
-        }
-        maps.setNodeAddresses((Inet4Address) ip(NODE), null);
-        policyMaps.putIpcache(IpPrefix.parse(A), A_IDENTITY);
-        policyMaps.putIpcache(IpPrefix.parse(B), B_IDENTITY);
-        policyMaps.putIpcache(IpPrefix.parse(NODE), 1);
-        endpoint(ifA, A_ID, A_IDENTITY, A, false, false);
-        endpoint(ifB, B_ID, B_IDENTITY, B, false, false);
-        endpoint(ifC, C_ID, 3000, C, false, false);
-    }
-
-    private static void clear(BpfMap map) {
-        for (byte[] key : map.keys()) {
-            map.delete(key);
-        }
-    }
-
-    static void endpoint(int ifindex, int id, int identity, String address, boolean ingressIsolated,
-                         boolean egressIsolated) {
-        policy.maps().putEndpoint(ifindex, new EndpointInfo(id, identity, ingressIsolated, egressIsolated,
-                (Inet4Address) ip(address), (Inet6Address) null));
-    }
-
-    static BpfProgram.TestRunResult run(BpfProgram program, byte[] frame, int ifindex) throws Exception {
-        return namespace.call(() -> program.testRun(frame, ifindex, 1));
-    }
-
-    static BpfProgram.TestRunResult fromPod(byte[] frame, int ifindex) throws Exception {
-        return run(policy.fromPodProgram(), frame, ifindex);
-    }
-
-    static BpfProgram.TestRunResult toPod(byte[] frame, int ifindex) throws Exception {
-        return run(policy.toPodProgram(), frame, ifindex);
-    }
-
-    static BpfProgram.TestRunResult fromNetdev(byte[] frame) throws Exception {
-        return run(services.fromNetdevProgram(), frame, ifUplink);
+        resetMaps((Inet4Address) ip(NODE), null, NODE, A, B, C);
     }
 
     /** Runs and asserts it passes with valid checksums; the parsed output. */

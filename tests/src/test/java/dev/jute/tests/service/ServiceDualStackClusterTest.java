@@ -2,16 +2,12 @@ package dev.jute.tests.service;
 
 import dev.jute.dataplane.bpf.FrontendScope;
 import dev.jute.dataplane.bpf.ServiceFrontend;
-import dev.jute.dataplane.bpf.ServiceMaps;
-import dev.jute.inbox.Netns;
 import dev.jute.inbox.cluster.InboxCluster;
 import dev.jute.inbox.cluster.NetnsSockets;
 import dev.jute.inbox.cluster.Probe;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,9 +31,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
+import static dev.jute.tests.service.ServiceTestCluster.clusterIp;
+import static dev.jute.tests.service.ServiceTestCluster.eventually;
+import static dev.jute.tests.service.ServiceTestCluster.selecting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -58,44 +55,27 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ServiceDualStackClusterTest {
 
     private static final String NS = "svc6";
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration TIMEOUT = ServiceTestCluster.PROBE_TIMEOUT;
     private static final Set<String> BACKENDS = Set.of(NS + "/web-1", NS + "/web-2");
+    private static ServiceTestCluster services;
     private static InboxCluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Netns.available(), "needs root and iproute2 (ip): skipped");
-        assumeTrue(dev.jute.dataplane.bpf.ServiceDataplane.unavailableReason().isEmpty(),
-                "needs the BPF dataplane: " + dev.jute.dataplane.bpf.ServiceDataplane.unavailableReason().orElse(""));
-        cluster = InboxCluster.start("svc6", 3);
-        var client = cluster.client();
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        for (int i = 1; i <= 2; i++) {
-            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("web-" + i).addToLabels("app", "web").endMetadata()
-                    .withNewSpec().withNodeName("node" + i).addNewContainer().withName("web").withImage("jute/serve-hostname")
-                    .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
-                    .addNewPort().withName("dns").withContainerPort(5353).withProtocol("UDP").endPort()
-                    .addNewPort().withName("peer-echo").withContainerPort(7070).withProtocol("TCP").endPort()
-                    .endContainer().endSpec().build()).create();
-        }
-        for (int i : new int[]{1, 3}) {
-            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("client-" + i).addToLabels("app", "client")
-                    .endMetadata().withNewSpec().withNodeName("node" + i).addNewContainer().withName("c").withImage("none").endContainer()
-                    .endSpec().build()).create();
-        }
-        cluster.awaitReady(NS, List.of("web-1", "web-2", "client-1", "client-3"), Duration.ofSeconds(90));
+        services = ServiceTestCluster.start(NS, 3, List.of(), 1, 3);
+        cluster = services.cluster();
     }
 
     @AfterAll
     static void stop() {
-        if (cluster != null) {
-            cluster.close();
+        if (services != null) {
+            services.close();
         }
     }
 
     @Test
     void ipv6ClusterIpFromPodsOnTwoNodesOverTcpAndUdpWithRepliesFromTheVip() throws Exception {
-        Service web = create(selecting("web6", "web").editSpec().withIpFamilies("IPv6")
+        Service web = services.create(selecting("web6", "web").editSpec().withIpFamilies("IPv6")
                 .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
                 .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
                 .endSpec());
@@ -103,7 +83,7 @@ class ServiceDualStackClusterTest {
         InetAddress vip = InetAddress.ofLiteral(web.getSpec().getClusterIP());
         assertInstanceOf(Inet6Address.class, vip, "an IPv6 ClusterIP from fd00:10:96::/112: " + vip);
         for (int i : new int[]{1, 3}) {
-            Path from = client(i);
+            Path from = services.client(i);
             Set<String> seen = new HashSet<>();
             // A connected TCP socket only completes with a SYN-ACK from the VIP; a connected UDP socket
             // only accepts datagrams from it: an answer proves the reverse NAT.
@@ -124,7 +104,7 @@ class ServiceDualStackClusterTest {
 
     @Test
     void dualStackServiceAnswersOnBothClusterIps() throws Exception {
-        Service both = create(selecting("both", "web").editSpec().withIpFamilyPolicy("PreferDualStack")
+        Service both = services.create(selecting("both", "web").editSpec().withIpFamilyPolicy("PreferDualStack")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
         assertEquals(List.of("IPv4", "IPv6"), both.getSpec().getIpFamilies());
         List<String> ips = both.getSpec().getClusterIPs();
@@ -134,7 +114,7 @@ class ServiceDualStackClusterTest {
         for (String ip : ips) {
             InetAddress vip = InetAddress.ofLiteral(ip);
             for (int i : new int[]{1, 3}) {
-                Path from = client(i);
+                Path from = services.client(i);
                 Probe.Result r = eventually(() -> Probe.run(from, "TCP", vip, 80, TIMEOUT), Probe.Result::reachable,
                         "client-" + i + " → " + ip + ":80");
                 assertTrue(BACKENDS.contains(r.answer()), r.toString());
@@ -144,9 +124,9 @@ class ServiceDualStackClusterTest {
 
     @Test
     void ipv6NodePortFromTheExternalClient() throws Exception {
-        Service nodePort = create(selecting("np6", "web").editSpec().withType("NodePort").withIpFamilies("IPv6")
+        Service nodePort = services.create(selecting("np6", "web").editSpec().withType("NodePort").withIpFamilies("IPv6")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
-        Service local = create(selecting("np6-local", "web").editSpec().withType("NodePort").withIpFamilies("IPv6")
+        Service local = services.create(selecting("np6-local", "web").editSpec().withType("NodePort").withIpFamilies("IPv6")
                 .withExternalTrafficPolicy("Local")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
         int clusterPort = nodePort.getSpec().getPorts().getFirst().getNodePort();
@@ -168,7 +148,7 @@ class ServiceDualStackClusterTest {
         assertFalse(Probe.run(outside, "TCP", node3, localPort, Duration.ofSeconds(1)).reachable(),
                 "node3 has no local endpoint and does not forward");
         // A SingleStack IPv4 Service has no NodePort on the nodes' IPv6 addresses (kube-proxy: per family).
-        Service v4 = create(selecting("np4", "web").editSpec().withType("NodePort")
+        Service v4 = services.create(selecting("np4", "web").editSpec().withType("NodePort")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
         int v4Port = v4.getSpec().getPorts().getFirst().getNodePort();
         eventually(() -> Probe.run(outside, "TCP", InetAddress.ofLiteral(cluster.nodeAddress("node1")), v4Port, TIMEOUT),
@@ -178,39 +158,39 @@ class ServiceDualStackClusterTest {
 
     @Test
     void ipv6ServiceWithoutEndpointsRefusesAtOnce() throws Exception {
-        Service empty = create(selecting("empty6", "nobody").editSpec().withIpFamilies("IPv6")
+        Service empty = services.create(selecting("empty6", "nobody").editSpec().withIpFamilies("IPv6")
                 .addNewPort().withName("t").withPort(80).withProtocol("TCP").endPort()
                 .addNewPort().withName("u").withPort(53).withProtocol("UDP").endPort().endSpec());
         InetAddress vip = InetAddress.ofLiteral(empty.getSpec().getClusterIP());
         assertInstanceOf(Inet6Address.class, vip);
-        Probe.Result refused = eventually(() -> Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(5)),
+        Probe.Result refused = eventually(() -> Probe.run(services.client(3), "TCP", vip, 80, Duration.ofSeconds(5)),
                 r -> !r.reachable() && r.error() != null && r.error().toLowerCase().contains("refused"), "TCP reset over IPv6");
         long started = System.nanoTime();
-        Probe.Result again = Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(5));
+        Probe.Result again = Probe.run(services.client(3), "TCP", vip, 80, Duration.ofSeconds(5));
         long millis = (System.nanoTime() - started) / 1_000_000;
         assertFalse(again.reachable());
         assertTrue(millis < 1_000, "refused in " + millis + " ms, not after a timeout: " + again + " / " + refused);
-        Probe.Result udp = Probe.run(client(3), "UDP", vip, 53, Duration.ofSeconds(2));
+        Probe.Result udp = Probe.run(services.client(3), "UDP", vip, 53, Duration.ofSeconds(2));
         assertFalse(udp.reachable());
         assertTrue(udp.error() != null && udp.error().toLowerCase().contains("unreachable"), "ICMPv6 port unreachable: " + udp);
     }
 
     @Test
     void internalTrafficPolicyLocalUsesOnlyNodeLocalEndpointsAndDropsWithoutThem() throws Exception {
-        Service local = create(selecting("itp-local", "web").editSpec().withIpFamilyPolicy("RequireDualStack")
+        Service local = services.create(selecting("itp-local", "web").editSpec().withIpFamilyPolicy("RequireDualStack")
                 .withInternalTrafficPolicy("Local")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
         for (String ip : local.getSpec().getClusterIPs()) {
             InetAddress vip = InetAddress.ofLiteral(ip);
             // client-1 shares node1 with web-1 only: every connection lands there, never on node2's web-2.
-            eventually(() -> Probe.run(client(1), "TCP", vip, 80, TIMEOUT), Probe.Result::reachable, "client-1 → " + ip);
+            eventually(() -> Probe.run(services.client(1), "TCP", vip, 80, TIMEOUT), Probe.Result::reachable, "client-1 → " + ip);
             for (int n = 0; n < 15; n++) {
-                Probe.Result r = Probe.run(client(1), "TCP", vip, 80, TIMEOUT);
+                Probe.Result r = Probe.run(services.client(1), "TCP", vip, 80, TIMEOUT);
                 assertEquals(NS + "/web-1", r.answer(), "probe " + n + " to " + ip + ": " + r);
             }
             // client-3's node has no endpoint: kube-proxy drops (not rejects) such traffic, so the
             // connection neither completes nor is refused; it times out.
-            Probe.Result none = Probe.run(client(3), "TCP", vip, 80, Duration.ofSeconds(1));
+            Probe.Result none = Probe.run(services.client(3), "TCP", vip, 80, Duration.ofSeconds(1));
             assertFalse(none.reachable(), none.toString());
             assertEquals("timed out", none.error(), "dropped, not refused: " + none);
         }
@@ -224,7 +204,7 @@ class ServiceDualStackClusterTest {
                 .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
                 .addNewPort().withContainerPort(5353).withProtocol("UDP").endPort().endContainer().endSpec().build()).create();
         cluster.awaitReady(NS, List.of("loner6"), Duration.ofSeconds(60));
-        Service loner = create(selecting("loner6", "loner6").editSpec().withIpFamilies("IPv6")
+        Service loner = services.create(selecting("loner6", "loner6").editSpec().withIpFamilies("IPv6")
                 .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
                 .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
                 .endSpec());
@@ -256,7 +236,7 @@ class ServiceDualStackClusterTest {
         cluster.awaitReady(NS, List.of("hold-1", "hold-2"), Duration.ofSeconds(60));
         try (HoldingEchoServer hold1 = HoldingEchoServer.start(cluster.podNetns(NS, "hold-1").orElseThrow(), NS + "/hold-1");
              HoldingEchoServer hold2 = HoldingEchoServer.start(cluster.podNetns(NS, "hold-2").orElseThrow(), NS + "/hold-2")) {
-            Service hold = create(selecting("hold6", "hold").editSpec().withIpFamilies("IPv6")
+            Service hold = services.create(selecting("hold6", "hold").editSpec().withIpFamilies("IPv6")
                     .addNewPort().withPort(80).withTargetPort(new IntOrString(HoldingEchoServer.PORT)).withProtocol("TCP").endPort()
                     .endSpec());
             InetAddress vip = InetAddress.ofLiteral(hold.getSpec().getClusterIP());
@@ -264,7 +244,7 @@ class ServiceDualStackClusterTest {
             Map<String, HeldConnection> byBackend = new HashMap<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (byBackend.size() < 2 && System.nanoTime() < deadline) {
-                HeldConnection connection = HeldConnection.open(client(3), vip, 80);
+                HeldConnection connection = HeldConnection.open(services.client(3), vip, 80);
                 if (connection == null) {
                     Thread.sleep(100); // not programmed yet
                 } else if (byBackend.putIfAbsent(connection.greeting(), connection) != null) {
@@ -282,10 +262,10 @@ class ServiceDualStackClusterTest {
                         .addToLabels("app", "held-out").endMetadata().build());
                 ServiceFrontend.Key frontend = new ServiceFrontend.Key(vip, 80, ServiceFrontend.TCP, FrontendScope.INTERNAL);
                 long programmed = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (System.nanoTime() < programmed && backendsOf("node3", frontend) != 1) {
+                while (System.nanoTime() < programmed && services.backendsOf("node3", frontend) != 1) {
                     Thread.sleep(100);
                 }
-                assertEquals(1, backendsOf("node3", frontend), "the client's node no longer balances to hold-2");
+                assertEquals(1, services.backendsOf("node3", frontend), "the client's node no longer balances to hold-2");
 
                 // hold-2's server still runs and would echo: only a RST from the dataplane ends the connection.
                 IOException reset = assertThrows(IOException.class,
@@ -295,12 +275,6 @@ class ServiceDualStackClusterTest {
             } finally {
                 byBackend.values().forEach(HeldConnection::close);
             }
-        }
-    }
-
-    private static int backendsOf(String node, ServiceFrontend.Key frontend) {
-        try (ServiceMaps maps = ServiceMaps.openPinned(cluster.bpfPinDir(node))) {
-            return maps.service(frontend).map(e -> e.backends().size()).orElse(-1);
         }
     }
 
@@ -389,18 +363,6 @@ class ServiceDualStackClusterTest {
         }
     }
 
-    private static Service create(ServiceBuilder service) {
-        return cluster.client().resource(service.editMetadata().withNamespace(NS).endMetadata().build()).create();
-    }
-
-    private static ServiceBuilder selecting(String name, String app) {
-        return new ServiceBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec().addToSelector("app", app).endSpec();
-    }
-
-    private static Path client(int i) {
-        return cluster.podNetns(NS, "client-" + i).orElseThrow();
-    }
-
     /** The pod that answered a peer-echo probe ("ns/pod from ADDRESS"). */
     private static String backendOf(Probe.Result result) {
         return result.answer().substring(0, result.answer().indexOf(" from "));
@@ -409,20 +371,5 @@ class ServiceDualStackClusterTest {
     /** The client address the backend saw in a peer-echo probe. */
     private static InetAddress peerOf(Probe.Result result) {
         return InetAddress.ofLiteral(result.answer().substring(result.answer().indexOf(" from ") + 6).strip());
-    }
-
-    /** Probes until {@code check} holds on the result (the agents converge within moments); returns the last result. */
-    private static Probe.Result eventually(Supplier<Probe.Result> probe, Predicate<Probe.Result> check, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Probe.Result last;
-        do {
-            last = probe.get();
-            if (check.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(what + ": last probe " + last);
     }
 }

@@ -1,16 +1,15 @@
 package dev.jute.tests.service;
 
+import dev.jute.dataplane.bpf.FrontendScope;
 import dev.jute.dataplane.bpf.ServiceEntry;
+import dev.jute.dataplane.bpf.ServiceFrontend;
 import dev.jute.dataplane.bpf.ServiceMaps;
-import dev.jute.inbox.Netns;
 import dev.jute.inbox.cluster.InboxCluster;
 import dev.jute.inbox.cluster.NetnsSockets;
 import dev.jute.inbox.cluster.Probe;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,8 +25,10 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 
+import static dev.jute.tests.service.ServiceTestCluster.clusterIp;
+import static dev.jute.tests.service.ServiceTestCluster.eventually;
+import static dev.jute.tests.service.ServiceTestCluster.selecting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,75 +46,26 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ServiceNatClusterTest {
 
     private static final String NS = "svc";
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration TIMEOUT = ServiceTestCluster.PROBE_TIMEOUT;
+    private static ServiceTestCluster services;
     private static InboxCluster cluster;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Netns.available(), "needs root and iproute2 (ip): skipped");
-        assumeTrue(dev.jute.dataplane.bpf.ServiceDataplane.unavailableReason().isEmpty(),
-                "needs the BPF dataplane: " + dev.jute.dataplane.bpf.ServiceDataplane.unavailableReason().orElse(""));
-        cluster = InboxCluster.start("svc", 3);
-        var client = cluster.client();
-        client.resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        for (int i = 1; i <= 2; i++) {
-            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("web-" + i).addToLabels("app", "web").endMetadata()
-                    .withNewSpec().withNodeName("node" + i).addNewContainer().withName("web").withImage("jute/serve-hostname")
-                    .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
-                    .addNewPort().withName("dns").withContainerPort(5353).withProtocol("UDP").endPort()
-                    .addNewPort().withName("metrics").withContainerPort(9090).withProtocol("TCP").endPort()
-                    .addNewPort().withName("peer-echo").withContainerPort(7070).withProtocol("TCP").endPort()
-                    .endContainer().endSpec().build()).create();
-        }
-        for (int i = 1; i <= 3; i++) {
-            client.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("client-" + i).addToLabels("app", "client")
-                    .endMetadata().withNewSpec().withNodeName("node" + i).addNewContainer().withName("c").withImage("none").endContainer()
-                    .endSpec().build()).create();
-        }
-        cluster.awaitReady(NS, List.of("web-1", "web-2", "client-1", "client-2", "client-3"), Duration.ofSeconds(90));
+        services = ServiceTestCluster.start(NS, 3, List.of(ServiceTestCluster.port("metrics", 9090, "TCP")), 1, 2, 3);
+        cluster = services.cluster();
     }
 
     @AfterAll
     static void stop() {
-        if (cluster != null) {
-            cluster.close();
+        if (services != null) {
+            services.close();
         }
-    }
-
-    private static Service create(ServiceBuilder service) {
-        return cluster.client().resource(service.editMetadata().withNamespace(NS).endMetadata().build()).create();
-    }
-
-    private static ServiceBuilder selecting(String name, String app) {
-        return new ServiceBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec().addToSelector("app", app).endSpec();
-    }
-
-    private static Path client(int i) {
-        return cluster.podNetns(NS, "client-" + i).orElseThrow();
-    }
-
-    /** Probes until {@code check} holds on the result (the agents converge within moments); returns the last result. */
-    private static Probe.Result eventually(Supplier<Probe.Result> probe, java.util.function.Predicate<Probe.Result> check,
-                                           String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        Probe.Result last;
-        do {
-            last = probe.get();
-            if (check.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(what + ": last probe " + last);
-    }
-
-    private static InetAddress clusterIp(Service service) {
-        return InetAddress.ofLiteral(service.getSpec().getClusterIP());
     }
 
     @Test
     void clusterIpFromEveryNodeReachesReadyEndpointsOnEveryPortWithRepliesFromTheVip() throws Exception {
-        Service web = create(selecting("web", "web").editSpec()
+        Service web = services.create(selecting("web", "web").editSpec()
                 .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
                 .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
                 .addNewPort().withName("metrics").withPort(9000).withTargetPort(new IntOrString(9090)).withProtocol("TCP").endPort()
@@ -121,7 +73,7 @@ class ServiceNatClusterTest {
         InetAddress vip = clusterIp(web);
         Set<String> backends = Set.of("svc/web-1", "svc/web-2");
         for (int i = 1; i <= 3; i++) {
-            Path from = client(i);
+            Path from = services.client(i);
             Set<String> seen = new HashSet<>();
             for (int port : new int[]{80, 9000}) {
                 Probe.Result r = eventually(() -> Probe.run(from, "TCP", vip, port, TIMEOUT), Probe.Result::reachable,
@@ -140,34 +92,34 @@ class ServiceNatClusterTest {
             assertEquals(backends, seen, "client-" + i + " is balanced over both endpoints");
         }
         // A port the Service does not declare is not translated (and nothing listens on the VIP).
-        assertFalse(Probe.run(client(1), "TCP", vip, 8080, Duration.ofMillis(500)).reachable());
+        assertFalse(Probe.run(services.client(1), "TCP", vip, 8080, Duration.ofMillis(500)).reachable());
     }
 
     @Test
     void serviceWithoutReadyEndpointsRefusesAtOnce() throws Exception {
-        Service empty = create(selecting("empty", "nobody").editSpec().addNewPort().withPort(80).withProtocol("TCP").endPort()
+        Service empty = services.create(selecting("empty", "nobody").editSpec().addNewPort().withPort(80).withProtocol("TCP").endPort()
                 .addNewPort().withName("u").withPort(53).withProtocol("UDP").endPort().endSpec());
         InetAddress vip = clusterIp(empty);
-        Probe.Result refused = eventually(() -> Probe.run(client(2), "TCP", vip, 80, Duration.ofSeconds(5)),
+        Probe.Result refused = eventually(() -> Probe.run(services.client(2), "TCP", vip, 80, Duration.ofSeconds(5)),
                 r -> !r.reachable() && r.error() != null && r.error().toLowerCase().contains("refused"), "refusal");
         long started = System.nanoTime();
-        Probe.Result again = Probe.run(client(2), "TCP", vip, 80, Duration.ofSeconds(5));
+        Probe.Result again = Probe.run(services.client(2), "TCP", vip, 80, Duration.ofSeconds(5));
         long millis = (System.nanoTime() - started) / 1_000_000;
         assertFalse(again.reachable());
         assertTrue(millis < 1_000, "refused in " + millis + " ms, not after a timeout: " + again + " / " + refused);
-        Probe.Result udp = Probe.run(client(2), "UDP", vip, 53, Duration.ofSeconds(2));
+        Probe.Result udp = Probe.run(services.client(2), "UDP", vip, 53, Duration.ofSeconds(2));
         assertFalse(udp.reachable());
         assertTrue(udp.error() != null && udp.error().toLowerCase().contains("unreachable"), "ICMP port unreachable: " + udp);
     }
 
     @Test
     void clientIpAffinityKeepsEachClientOnOneEndpoint() throws Exception {
-        Service sticky = create(selecting("sticky", "web").editSpec().withSessionAffinity("ClientIP")
+        Service sticky = services.create(selecting("sticky", "web").editSpec().withSessionAffinity("ClientIP")
                 .withNewSessionAffinityConfig().withNewClientIP().withTimeoutSeconds(60).endClientIP().endSessionAffinityConfig()
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
         InetAddress vip = clusterIp(sticky);
         for (int i = 1; i <= 3; i++) {
-            Path from = client(i);
+            Path from = services.client(i);
             String first = eventually(() -> Probe.run(from, "TCP", vip, 80, TIMEOUT), Probe.Result::reachable, "sticky").answer();
             for (int n = 0; n < 15; n++) {
                 assertEquals(first, Probe.run(from, "TCP", vip, 80, TIMEOUT).answer(), "client-" + i + " probe " + n);
@@ -177,9 +129,9 @@ class ServiceNatClusterTest {
 
     @Test
     void nodePortFromOutsideWithClusterAndLocalTrafficPolicy() throws Exception {
-        Service cluster_ = create(selecting("np", "web").editSpec().withType("NodePort")
+        Service cluster_ = services.create(selecting("np", "web").editSpec().withType("NodePort")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
-        Service local = create(selecting("np-local", "web").editSpec().withType("NodePort").withExternalTrafficPolicy("Local")
+        Service local = services.create(selecting("np-local", "web").editSpec().withType("NodePort").withExternalTrafficPolicy("Local")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(7070)).withProtocol("TCP").endPort().endSpec());
         Path outside = cluster.externalNetns();
         String me = cluster.externalAddress();
@@ -201,7 +153,7 @@ class ServiceNatClusterTest {
 
     @Test
     void loadBalancerGetsAnAddressFromThePoolReachableFromOutsideAndAHealthCheck() throws Exception {
-        create(selecting("lb", "web").editSpec().withType("LoadBalancer").withExternalTrafficPolicy("Local")
+        services.create(selecting("lb", "web").editSpec().withType("LoadBalancer").withExternalTrafficPolicy("Local")
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         Service lb;
@@ -220,7 +172,7 @@ class ServiceNatClusterTest {
                 Probe.Result::reachable, "LoadBalancer " + ip);
         assertEquals("svc/web-1", r.answer());
         // And pods reach it too (internal-scope frontend).
-        Probe.Result fromPod = eventually(() -> Probe.run(client(3), "TCP", InetAddress.ofLiteral(ip), 80, TIMEOUT),
+        Probe.Result fromPod = eventually(() -> Probe.run(services.client(3), "TCP", InetAddress.ofLiteral(ip), 80, TIMEOUT),
                 Probe.Result::reachable, "LoadBalancer from a pod");
         assertTrue(Set.of("svc/web-1", "svc/web-2").contains(fromPod.answer()), fromPod.toString());
         int healthPort = lb.getSpec().getHealthCheckNodePort();
@@ -251,10 +203,10 @@ class ServiceNatClusterTest {
 
     @Test
     void headlessServiceGetsNoFrontend() throws Exception {
-        create(selecting("db", "web").editSpec().withClusterIP("None").addNewPort().withPort(5432).withProtocol("TCP").endPort().endSpec());
-        Service marker = create(selecting("after-db", "web").editSpec().addNewPort().withPort(5433).withProtocol("TCP").endPort().endSpec());
+        services.create(selecting("db", "web").editSpec().withClusterIP("None").addNewPort().withPort(5432).withProtocol("TCP").endPort().endSpec());
+        Service marker = services.create(selecting("after-db", "web").editSpec().addNewPort().withPort(5433).withProtocol("TCP").endPort().endSpec());
         // Once the later Service is programmed the headless one has been compiled too.
-        eventually(() -> Probe.run(client(1), "TCP", clusterIp(marker), 5433, TIMEOUT),
+        eventually(() -> Probe.run(services.client(1), "TCP", clusterIp(marker), 5433, TIMEOUT),
                 r -> r.error() != null && r.error().toLowerCase().contains("refused"), "marker programmed (no 5433 server: refused)");
         try (ServiceMaps maps = ServiceMaps.openPinned(cluster.bpfPinDir("node1"))) {
             List<ServiceEntry> entries = maps.services();
@@ -265,7 +217,7 @@ class ServiceNatClusterTest {
 
     @Test
     void endpointChangeKeepsExistingFlowsToStillReadyBackends() throws Exception {
-        Service flows = create(selecting("flows", "flow").editSpec().withSessionAffinity("None")
+        Service flows = services.create(selecting("flows", "flow").editSpec().withSessionAffinity("None")
                 .addNewPort().withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort().endSpec());
         var client = cluster.client();
         for (String name : List.of("flow-a", "flow-b")) {
@@ -275,8 +227,8 @@ class ServiceNatClusterTest {
         }
         cluster.awaitReady(NS, List.of("flow-a", "flow-b"), Duration.ofSeconds(60));
         InetAddress vip = clusterIp(flows);
-        eventually(() -> Probe.run(client(1), "UDP", vip, 53, TIMEOUT), Probe.Result::reachable, "flows programmed");
-        try (DatagramChannel channel = NetnsSockets.udp(client(1))) {
+        eventually(() -> Probe.run(services.client(1), "UDP", vip, 53, TIMEOUT), Probe.Result::reachable, "flows programmed");
+        try (DatagramChannel channel = NetnsSockets.udp(services.client(1))) {
             channel.connect(new InetSocketAddress(vip, 53));
             channel.socket().setSoTimeout(2_000);
             String first = exchange(channel);
@@ -284,10 +236,10 @@ class ServiceNatClusterTest {
             client.pods().inNamespace(NS).withName(other).delete();
             // The frontend now has one backend; wait for the maps to say so, then use the old flow again.
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (System.nanoTime() < deadline && backendsOf(vip, 53) != 1) {
+            while (System.nanoTime() < deadline && services.backendsOf("node1", new ServiceFrontend.Key(vip, 53, 17, FrontendScope.INTERNAL)) != 1) {
                 Thread.sleep(100);
             }
-            assertEquals(1, backendsOf(vip, 53));
+            assertEquals(1, services.backendsOf("node1", new ServiceFrontend.Key(vip, 53, 17, FrontendScope.INTERNAL)));
             for (int i = 0; i < 5; i++) {
                 assertEquals(first, exchange(channel), "the existing flow keeps its backend");
             }
@@ -303,7 +255,7 @@ class ServiceNatClusterTest {
                 .addNewPort().withName("http").withContainerPort(8080).withProtocol("TCP").endPort()
                 .addNewPort().withContainerPort(5353).withProtocol("UDP").endPort().endContainer().endSpec().build()).create();
         cluster.awaitReady(NS, List.of("loner"), Duration.ofSeconds(60));
-        Service loner = create(selecting("loner", "loner").editSpec()
+        Service loner = services.create(selecting("loner", "loner").editSpec()
                 .addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
                 .addNewPort().withName("dns").withPort(53).withTargetPort(new IntOrString(5353)).withProtocol("UDP").endPort()
                 .endSpec());
@@ -332,7 +284,7 @@ class ServiceNatClusterTest {
                 .addNewIngress().addNewFrom().withNewPodSelector().addToMatchLabels("role", "trusted").endPodSelector().endFrom()
                 .addNewPort().withProtocol("TCP").withPort(new IntOrString(8080)).endPort().endIngress()
                 .withPolicyTypes("Ingress").endSpec().build()).create();
-        Service guarded = create(selecting("guarded", "guarded").editSpec()
+        Service guarded = services.create(selecting("guarded", "guarded").editSpec()
                 .addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).withProtocol("TCP").endPort().endSpec());
         InetAddress vip = clusterIp(guarded);
         Path trusted = cluster.podNetns(NS, "trusted").orElseThrow();
@@ -340,9 +292,9 @@ class ServiceNatClusterTest {
         assertEquals("svc/guarded", eventually(() -> Probe.run(trusted, "TCP", vip, 80, TIMEOUT), Probe.Result::reachable,
                 "trusted → guarded via the ClusterIP").answer());
         // client-3 runs on the same node, reaches the same VIP and is dropped by the backend's ingress policy.
-        eventually(() -> Probe.run(client(3), "TCP", vip, 80, Duration.ofMillis(700)), r -> !r.reachable(), "client-3 blocked");
+        eventually(() -> Probe.run(services.client(3), "TCP", vip, 80, Duration.ofMillis(700)), r -> !r.reachable(), "client-3 blocked");
         for (int i = 0; i < 3; i++) {
-            assertFalse(Probe.run(client(3), "TCP", vip, 80, Duration.ofMillis(700)).reachable());
+            assertFalse(Probe.run(services.client(3), "TCP", vip, 80, Duration.ofMillis(700)).reachable());
             assertTrue(Probe.run(trusted, "TCP", vip, 80, TIMEOUT).reachable());
         }
     }
@@ -361,10 +313,4 @@ class ServiceNatClusterTest {
         throw new AssertionError("no UDP answer");
     }
 
-    private static int backendsOf(InetAddress vip, int port) {
-        try (ServiceMaps maps = ServiceMaps.openPinned(cluster.bpfPinDir("node1"))) {
-            return maps.service(new dev.jute.dataplane.bpf.ServiceFrontend.Key(vip, port, 17,
-                    dev.jute.dataplane.bpf.FrontendScope.INTERNAL)).map(e -> e.backends().size()).orElse(-1);
-        }
-    }
 }
