@@ -10,7 +10,8 @@
  *    translated packet: to a local pod's veth, or to the node owning the backend's pod CIDR.
  *  - A reply from a remote backend to a masqueraded connection is translated back (source: the
  *    frontend, destination: the client) and forwarded out again by the kernel.
- * Everything else passes untouched: this is the node's own link.
+ * Everything else passes untouched: this is the node's own link, except a packet from the hairpin
+ * service loopback address, which no sender outside the node may use (see lb.h): dropped.
  */
 #include "lib/verdict.h"
 #include "lib/lb.h"
@@ -25,6 +26,8 @@ int from_netdev(struct __sk_buff *skb)
 	__builtin_memset(&flow, 0, sizeof(flow));
 	if (parse_packet(skb, &flow) != PARSE_OK)
 		return TC_ACT_OK;
+	if (from_service_loopback(&flow.tuple))
+		return drop(skb, UPLINK_ENDPOINT_ID, DIR_INGRESS, DROP_SOURCE_SPOOFED);
 	__u64 now = bpf_ktime_get_ns();
 
 	struct lb_scratch *scratch = lb_scratch_space();

@@ -17,17 +17,31 @@
  * Only sockets of the node's network namespace are translated (sock_lb_config.netns_cookie):
  * pods' sockets keep the tc path, where their NetworkPolicy and conntrack are.
  *
- * A frontend without an eligible backend fails the connect / sendmsg at once with ECONNREFUSED
- * (bpf_set_retval, Linux 5.18+), as kube-proxy's REJECT rule does.
+ * A frontend without an eligible backend fails the connect / sendmsg at once, as the tc path
+ * answers such a frontend's packets (lb_forward):
+ *  - with SERVICE_REJECT_WITHOUT_BACKENDS: ECONNREFUSED (bpf_set_retval, Linux 5.18+), as
+ *    kube-proxy's REJECT rule does (the tc path sends a RST / port unreachable);
+ *  - without it (e.g. internalTrafficPolicy Local with only remote endpoints, where kube-proxy
+ *    drops): EPERM, all a sock_addr hook can do short of a refusal (its verdict 0 without a
+ *    retval). A socket cannot wait for a timeout the way a dropped SYN does, and connecting it to
+ *    the frontend untranslated would only reach whatever answers the VIP, if anything; EPERM
+ *    says "not allowed" without claiming a peer refused.
+ *
+ * Not covered here:
+ *  - SCTP sockets are translated like TCP ones, but never terminated when their backend retires:
+ *    sock_term.c walks TCP and UDP sockets only (the kernel has no SCTP iterator, and
+ *    bpf_sock_destroy aborts TCP and UDP sockets only).
+ *  - Frontends of external scope (NodePort, LoadBalancer, external IPs): a host process reaching
+ *    one of them on its own node is not translated (internal scope only). Serving them here
+ *    would have to decide what externalTrafficPolicy Local means for the node's own traffic
+ *    (kube-proxy sends it to any endpoint, lb_choose_backend's external scope to local ones only)
+ *    and how a NodePort on every node address is matched; left for a change of its own.
  */
 #include "lib/lb.h"
+#include "lib/socket_peer.h"
 
 #define SYSCALL_PASS 1
 #define SYSCALL_REJECT 0
-
-/* Socket address families (bpf_sock.family), from linux/socket.h, which BPF programs cannot include. */
-#define AF_INET_ 2
-#define AF_INET6_ 10
 
 #ifndef ECONNREFUSED
 #define ECONNREFUSED 111
@@ -46,7 +60,6 @@ struct peer {
 	__u8 addr[16];
 	__u16 port;  /* host order */
 	__u8 family; /* FAMILY_* of the address itself (an IPv4-mapped IPv6 peer is IPv4) */
-	__u8 mapped; /* the socket is IPv6 and the peer an IPv4-mapped address */
 };
 
 JUTE_INLINE void peer_from_ip4(struct bpf_sock_addr *ctx, struct peer *peer)
@@ -58,23 +71,11 @@ JUTE_INLINE void peer_from_ip4(struct bpf_sock_addr *ctx, struct peer *peer)
 	peer->family = FAMILY_IPV4;
 }
 
-/* ::ffff:a.b.c.d is the IPv4 peer a.b.c.d of an IPv6 socket (Java and others open dual-stack sockets). */
 JUTE_INLINE void peer_from_ip6(struct bpf_sock_addr *ctx, struct peer *peer)
 {
 	__builtin_memset(peer, 0, sizeof(*peer));
-	__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
 	peer->port = bpf_ntohs((__u16)ctx->user_port);
-	if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
-		__builtin_memcpy(peer->addr, &w3, 4);
-		peer->family = FAMILY_IPV4;
-		peer->mapped = 1;
-		return;
-	}
-	__builtin_memcpy(peer->addr, &w0, 4);
-	__builtin_memcpy(&peer->addr[4], &w1, 4);
-	__builtin_memcpy(&peer->addr[8], &w2, 4);
-	__builtin_memcpy(&peer->addr[12], &w3, 4);
-	peer->family = FAMILY_IPV6;
+	peer->family = ipv6_socket_peer(ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3], peer->addr);
 }
 
 JUTE_INLINE void peer_to_ip4(struct bpf_sock_addr *ctx, const __u8 *addr, __u16 port)
@@ -121,9 +122,18 @@ JUTE_INLINE void node_client_address(__u8 family, __u8 *out)
 		__builtin_memcpy(out, config->node_ipv6, 16);
 }
 
-#define XLATE_NONE 0     /* not a frontend: leave the socket alone */
-#define XLATE_DONE 1     /* *peer now holds the backend */
-#define XLATE_REFUSED 2  /* a frontend without an eligible backend */
+#define XLATE_NONE 0        /* not a frontend: leave the socket alone */
+#define XLATE_DONE 1        /* *peer now holds the backend */
+#define XLATE_REFUSED 2     /* a frontend without an eligible backend, which asks to reject */
+#define XLATE_NO_BACKEND 3  /* a frontend without an eligible backend (the tc path drops) */
+
+JUTE_INLINE int sock_revnat_value_equal(const struct sock_revnat_value *a, const struct sock_revnat_value *b)
+{
+	__u32 x[6], y[6];
+	__builtin_memcpy(x, a, sizeof(x));
+	__builtin_memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5])) == 0;
+}
 
 /*
  * Finds the frontend *peer names and replaces *peer by a backend, recording the translation for
@@ -156,14 +166,21 @@ JUTE_INLINE int translate(struct bpf_sock_addr *ctx, struct peer *peer)
 	client.protocol = protocol;
 	struct backend_value backend;
 	if (lb_choose_backend(service, SCOPE_INTERNAL, &client, bpf_ktime_get_ns(), &backend) < 0)
-		return XLATE_REFUSED;
+		return (service->flags & SERVICE_REJECT_WITHOUT_BACKENDS) ? XLATE_REFUSED : XLATE_NO_BACKEND;
 
 	struct sock_revnat_key key = { .cookie = cookie, .port = backend.port, .family = peer->family };
 	__builtin_memcpy(key.addr, backend.addr, 16);
 	struct sock_revnat_value frontend = { .port = peer->port, .family = peer->family,
 					      .service_id = service->service_id };
 	__builtin_memcpy(frontend.addr, peer->addr, 16);
-	bpf_map_update_elem(&sock_revnat, &key, &frontend, BPF_ANY);
+	/*
+	 * An unconnected UDP socket comes here for every datagram, mostly with the translation it
+	 * already has (the cookie keeps its backend): writing only what is missing or changed keeps
+	 * a DNS-heavy node from replacing an LRU element per datagram.
+	 */
+	struct sock_revnat_value *recorded = bpf_map_lookup_elem(&sock_revnat, &key);
+	if (!recorded || !sock_revnat_value_equal(recorded, &frontend))
+		bpf_map_update_elem(&sock_revnat, &key, &frontend, BPF_ANY);
 
 	__builtin_memcpy(peer->addr, backend.addr, 16);
 	peer->port = backend.port;
@@ -184,6 +201,12 @@ JUTE_INLINE int refuse(void)
 	return SYSCALL_REJECT;
 }
 
+/* The syscall fails with the hook's default EPERM: no refusal, as the tc path drops (see the header). */
+JUTE_INLINE int fail_without_refusal(void)
+{
+	return SYSCALL_REJECT;
+}
+
 JUTE_INLINE int forward4(struct bpf_sock_addr *ctx)
 {
 	if (!node_socket(ctx))
@@ -196,6 +219,8 @@ JUTE_INLINE int forward4(struct bpf_sock_addr *ctx)
 		return SYSCALL_PASS;
 	case XLATE_REFUSED:
 		return refuse();
+	case XLATE_NO_BACKEND:
+		return fail_without_refusal();
 	default:
 		return SYSCALL_PASS;
 	}
@@ -213,6 +238,8 @@ JUTE_INLINE int forward6(struct bpf_sock_addr *ctx)
 		return SYSCALL_PASS;
 	case XLATE_REFUSED:
 		return refuse();
+	case XLATE_NO_BACKEND:
+		return fail_without_refusal();
 	default:
 		return SYSCALL_PASS;
 	}
@@ -307,17 +334,7 @@ int sock_release(struct bpf_sock *sk)
 		__builtin_memcpy(key.addr, &ip4, 4);
 		key.family = FAMILY_IPV4;
 	} else if (sk->family == AF_INET6_) {
-		__u32 w0 = sk->dst_ip6[0], w1 = sk->dst_ip6[1], w2 = sk->dst_ip6[2], w3 = sk->dst_ip6[3];
-		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
-			__builtin_memcpy(key.addr, &w3, 4);
-			key.family = FAMILY_IPV4;
-		} else {
-			__builtin_memcpy(key.addr, &w0, 4);
-			__builtin_memcpy(&key.addr[4], &w1, 4);
-			__builtin_memcpy(&key.addr[8], &w2, 4);
-			__builtin_memcpy(&key.addr[12], &w3, 4);
-			key.family = FAMILY_IPV6;
-		}
+		key.family = ipv6_socket_peer(sk->dst_ip6[0], sk->dst_ip6[1], sk->dst_ip6[2], sk->dst_ip6[3], key.addr);
 	} else {
 		return SYSCALL_PASS;
 	}

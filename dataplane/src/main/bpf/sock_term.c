@@ -13,14 +13,15 @@
  * is never touched.
  *
  * Output (read by dev.jute.dataplane.bpf.RetiredSocketTerminator): one struct terminated_socket per
- * destroyed socket, then one struct termination_summary when the walk ends.
+ * socket of a retired backend, followed by a struct destroy_failure when bpf_sock_destroy refused
+ * it (the socket is then not destroyed and its sock_revnat entry kept, so the next pass tries
+ * again), then one struct termination_summary when the walk ends.
  */
 #include <linux/in6.h>
 #include "lib/maps.h"
+#include "lib/socket_peer.h"
 
-/* Socket address families and TCP states, from linux/socket.h and net/tcp_states.h (kernel-only headers). */
-#define AF_INET_ 2
-#define AF_INET6_ 10
+/* TCP states, from net/tcp_states.h (a kernel-only header). */
 #define TCP_TIME_WAIT_ 6
 #define TCP_CLOSE_ 7
 #define TCP_LISTEN_ 10
@@ -64,8 +65,9 @@ extern int bpf_sock_destroy(struct sock_common *sk) __ksym;
 
 #define TERMINATED_RECORD 1
 #define SUMMARY_RECORD 2
+#define DESTROY_FAILED_RECORD 3
 
-/* One destroyed socket. */
+/* One socket of a retired backend, written before it is destroyed. */
 struct terminated_socket {
 	__u8 record;         /* 0   TERMINATED_RECORD */
 	__u8 protocol;       /* 1   IPPROTO_TCP / IPPROTO_UDP */
@@ -78,6 +80,15 @@ struct terminated_socket {
 	__u64 cookie;        /* 16  the socket's cookie */
 	__u8 addr[16];       /* 24  network-order backend address */
 };                           /* 40 bytes */
+
+/* bpf_sock_destroy refused the socket of the terminated_socket record just before this one. */
+struct destroy_failure {
+	__u8 record;         /* 0   DESTROY_FAILED_RECORD */
+	__u8 protocol;       /* 1   */
+	__u8 pad[2];         /* 2   */
+	__s32 error;         /* 4   bpf_sock_destroy's result: a negative errno */
+	__u64 cookie;        /* 8   the socket's cookie, as in its record */
+};                           /* 16 bytes */
 
 /* The end of one iterator's walk. */
 struct termination_summary {
@@ -107,14 +118,7 @@ JUTE_INLINE int retired_translation(struct sock_common *sk, __u8 protocol, struc
 	} else if (family == AF_INET6_) {
 		__u32 w[4];
 		__builtin_memcpy(w, &sk->skc_v6_daddr, 16);
-		if (w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff)) {
-			/* An IPv4 peer of a dual-stack socket: sock_lb.c stores it as IPv4. */
-			__builtin_memcpy(out->addr, &w[3], 4);
-			out->family = FAMILY_IPV4;
-		} else {
-			__builtin_memcpy(out->addr, w, 16);
-			out->family = FAMILY_IPV6;
-		}
+		out->family = ipv6_socket_peer(w[0], w[1], w[2], w[3], out->addr);
 	} else {
 		return 0;
 	}
@@ -137,12 +141,21 @@ JUTE_INLINE int retired_translation(struct sock_common *sk, __u8 protocol, struc
 /*
  * Destroys the socket after recording it. The record goes first: when the output buffer is full the
  * write fails and nothing is destroyed, and the iterator shows this socket again with an empty buffer.
+ * When the destroy fails, a failure record follows; should that write overflow, the iterator drops
+ * everything this socket wrote and shows it again, so a reader never sees one without the other.
  */
 JUTE_INLINE void terminate(struct bpf_iter_meta *meta, struct sock_common *sk, struct terminated_socket *record)
 {
 	if (bpf_seq_write(meta->seq, record, sizeof(*record)) < 0)
 		return;
-	bpf_sock_destroy(sk);
+	int error = bpf_sock_destroy(sk);
+	if (error) {
+		/* Still connected to the retired backend: its translation stays, for the next pass to find. */
+		struct destroy_failure failure = { .record = DESTROY_FAILED_RECORD, .protocol = record->protocol,
+						   .error = error, .cookie = record->cookie };
+		bpf_seq_write(meta->seq, &failure, sizeof(failure));
+		return;
+	}
 	/* The translation is over: the socket's release would delete it too, but maybe much later. */
 	struct sock_revnat_key translation = { .cookie = record->cookie, .port = record->port, .family = record->family };
 	__builtin_memcpy(translation.addr, record->addr, 16);

@@ -5,6 +5,8 @@
  * source, so the connection the pod's egress admitted to the backend matches), then translates
  * replies of the pod's own service connections back to the frontend it connected to (the
  * client's node holds the NAT entry, wherever the backend runs), ICMP errors about them included.
+ * A packet from the hairpin service loopback address is dropped first: the programs' own hairpin
+ * packets never come this way (see lb.h).
  */
 #include "lib/verdict.h"
 #include "lib/lb.h"
@@ -17,6 +19,8 @@ int to_pod(struct __sk_buff *skb)
 	int verdict = TC_ACT_SHOT;
 	if (endpoint_prologue(skb, DIR_INGRESS, &endpoint, &flow, &verdict) == ENDPOINT_DONE || !endpoint)
 		return verdict;
+	if (from_service_loopback(&flow.tuple))
+		return drop(skb, endpoint->endpoint_id, DIR_INGRESS, DROP_SOURCE_SPOOFED);
 	__u64 now = bpf_ktime_get_ns();
 
 	verdict = policy_verdict(skb, endpoint, &flow, DIR_INGRESS, now);

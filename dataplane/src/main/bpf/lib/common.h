@@ -32,13 +32,14 @@
 /* Why a packet was dropped: the second half of the drops map key (DropReason in Java). */
 #define DROP_POLICY_DENIED 1      /* the endpoint is isolated in this direction and no entry allows the packet */
 #define DROP_UNKNOWN_ENDPOINT 2   /* the interface has no endpoint entry: fail closed (key holds the ifindex) */
-#define DROP_SOURCE_SPOOFED 3     /* the pod sent a packet with a source address that is not its own */
+#define DROP_SOURCE_SPOOFED 3     /* the pod sent a packet with a source address that is not its own; or a packet
+				   * at to_pod / from_netdev claims the hairpin service loopback source (lb.h) */
 #define DROP_MALFORMED 4          /* truncated or unparseable IP/transport header */
 #define DROP_FRAGMENT_UNTRACKED 5 /* a non-first fragment whose first fragment was not allowed here */
 #define DROP_VLAN_TAGGED 6        /* an 802.1Q/802.1ad frame from or to a pod: never legitimate on a pod link */
 #define DROP_SERVICE_NO_BACKEND 7 /* a new connection to a service frontend without an eligible backend (and no reject asked) */
 #define DROP_SERVICE_NAT_FAILED 8 /* no free SNAT port, or a reject could not be built */
-#define DROP_SERVICE_BACKEND_RETIRED 9 /* a TCP segment of a connection whose backend left the service (answered with a RST) */
+#define DROP_SERVICE_BACKEND_RETIRED 9 /* a non-opening TCP segment of a connection whose backend left the service (answered with a RST) */
 
 /* Drop counters of the node uplink (from_netdev) use this endpoint id: real endpoints are never 0. */
 #define UPLINK_ENDPOINT_ID 0

@@ -20,7 +20,7 @@
 #define LB_DNAT 1    /* to a frontend: translate to lb.backend */
 #define LB_REJECT 2  /* to a frontend without an eligible backend, which asks to reject */
 #define LB_DROP 3    /* to a frontend without an eligible backend */
-#define LB_RETIRED 4 /* a TCP segment of a connection whose backend left the service: entries forgotten, answer with a RST */
+#define LB_RETIRED 4 /* a non-opening TCP segment of a connection whose backend left the service: entries forgotten, answer with a RST */
 
 /* SNAT source ports: above the node's default ephemeral range (32768-60999), so sockets of the node never clash. */
 #define SNAT_PORT_FIRST 61000
@@ -38,6 +38,18 @@
  */
 static const __u8 SERVICE_LOOPBACK_IPV4[16] = { 169, 254, 42, 1 };
 static const __u8 SERVICE_LOOPBACK_IPV6[16] = { 0xfd, 0x6a, 0x75, 0x74, 0x65, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01 };
+
+/*
+ * Whether a packet claims the service loopback address as its source. The hairpin packets the
+ * programs make never pass to_pod or from_netdev: bpf_redirect_peer hands them to the pod's end of
+ * the veth directly (the host end's egress, where to_pod runs, is skipped), and they never leave
+ * the node. So such a packet there was made by someone else, and could join a pod's hairpin
+ * connection (the pod's socket knows that address as its peer): those hooks drop it.
+ */
+JUTE_INLINE int from_service_loopback(const struct tuple *t)
+{
+	return address_equal(t->family, t->saddr, t->family == FAMILY_IPV4 ? SERVICE_LOOPBACK_IPV4 : SERVICE_LOOPBACK_IPV6);
+}
 
 struct lb_decision {
 	struct nat_key forward_key;
@@ -260,9 +272,12 @@ JUTE_INLINE int lb_forward(const struct flow *flow, __u8 scope, __u64 now, struc
 		 * server state to lose and would otherwise vanish into a backend that no longer serves.
 		 * SCTP too: the new backend answers the unknown association with an ABORT (RFC 9260
 		 * section 8.4), the client's equivalent of the RST.
+		 * A TCP segment that opens a connection (SYN without ACK: a retransmitted SYN, or a
+		 * client reusing the 5-tuple) has no state to lose either: it is balanced anew like a
+		 * datagram, as Cilium does, instead of being refused although live backends exist.
 		 */
 		lb_forget(lb, existing);
-		if (protocol == IPPROTO_TCP)
+		if (protocol == IPPROTO_TCP && !flow_opens_connection(flow))
 			return LB_RETIRED;
 	}
 

@@ -415,6 +415,9 @@ struct {
  * key is what the socket now sees as its peer: (socket cookie, backend address, backend port).
  * A connected socket's entry is deleted when it closes (sock_release); an unconnected UDP socket's
  * stay until the LRU evicts them (a cookie is never reused, so a stale entry is never wrong).
+ * The value's service id is load-bearing: the socket terminator (sock_term.c) looks up
+ * (service id, backend) in live_backends to decide whether the socket's backend has retired, so
+ * a wrong id would abort sockets of live backends or keep those of retired ones.
  */
 struct sock_revnat_key {
 	__u64 cookie;        /* 0   bpf_get_socket_cookie of the translated socket */
@@ -429,7 +432,7 @@ struct sock_revnat_value {
 	__u16 port;          /* 16  host order: frontend port */
 	__u8 family;         /* 18  */
 	__u8 pad;            /* 19  */
-	__u32 service_id;    /* 20  the frontend's service id (for tools) */
+	__u32 service_id;    /* 20  the frontend's service id: sock_term.c's live_backends key (see above) */
 };                           /* 24 bytes */
 
 struct {

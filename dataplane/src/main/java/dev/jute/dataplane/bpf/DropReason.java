@@ -6,7 +6,11 @@ public enum DropReason {
     POLICY_DENIED(1),
     /** The host interface has no endpoint entry (fail closed); the counter's endpoint field holds the ifindex. */
     UNKNOWN_ENDPOINT(2),
-    /** The pod sent from a source address that is not its own. */
+    /**
+     * The pod sent from a source address that is not its own; or a packet towards a pod or in from
+     * the uplink claims the hairpin service loopback address (169.254.42.1, fd6a:7574:6500::1) as
+     * its source, which only the programs' own hairpin packets may carry and those never pass there.
+     */
     SOURCE_SPOOFED(3),
     /** A truncated or unparseable IP or transport header. */
     MALFORMED(4),

@@ -44,10 +44,12 @@ public final class RetiredSocketTerminator implements AutoCloseable {
     private static final int TERMINATED_SIZE = 40;
     private static final int SUMMARY_RECORD = 2;
     private static final int SUMMARY_SIZE = 16;
+    private static final int DESTROY_FAILED_RECORD = 3;
+    private static final int DESTROY_FAILED_SIZE = 16;
     private static final int READ_SIZE = 64 * 1024;
     private static final int EINTR = 4;
 
-    /** A socket a pass destroyed: what it was connected to, through which service. */
+    /** A socket of a retired backend a pass found: what it was connected to, through which service. */
     public record TerminatedSocket(int protocol, InetAddress backendAddress, int backendPort, int serviceId, long cookie) {
         @Override
         public String toString() {
@@ -56,10 +58,25 @@ public final class RetiredSocketTerminator implements AutoCloseable {
         }
     }
 
-    /** What one pass did: how many sockets it looked at, which it destroyed, and how long it took. */
-    public record Pass(int socketsWalked, List<TerminatedSocket> terminated, long nanos) {
+    /**
+     * A socket of a retired backend the kernel refused to destroy ({@code bpf_sock_destroy} failed with
+     * {@code errno}): it stays connected, and its translation stays for the next pass to try again.
+     */
+    public record FailedTermination(TerminatedSocket socket, int errno) {
+        @Override
+        public String toString() {
+            return socket + ": destroy failed, errno " + errno;
+        }
+    }
+
+    /**
+     * What one pass did: how many sockets it looked at, which it destroyed, which it could not destroy,
+     * and how long it took.
+     */
+    public record Pass(int socketsWalked, List<TerminatedSocket> terminated, List<FailedTermination> failed, long nanos) {
         public Pass {
             terminated = List.copyOf(terminated);
+            failed = List.copyOf(failed);
         }
     }
 
@@ -131,12 +148,13 @@ public final class RetiredSocketTerminator implements AutoCloseable {
         }
         long started = System.nanoTime();
         List<TerminatedSocket> terminated = new ArrayList<>();
-        int walked = walk(tcpLink, TCP_PROGRAM, terminated) + walk(udpLink, UDP_PROGRAM, terminated);
-        return new Pass(walked, terminated, System.nanoTime() - started);
+        List<FailedTermination> failed = new ArrayList<>();
+        int walked = walk(tcpLink, TCP_PROGRAM, terminated, failed) + walk(udpLink, UDP_PROGRAM, terminated, failed);
+        return new Pass(walked, terminated, failed, System.nanoTime() - started);
     }
 
-    /** One walk of an iterator: adds what it destroyed, returns how many sockets it showed. */
-    private static int walk(int linkFd, String program, List<TerminatedSocket> terminated) {
+    /** One walk of an iterator: adds what it destroyed and failed to destroy, returns how many sockets it showed. */
+    private static int walk(int linkFd, String program, List<TerminatedSocket> terminated, List<FailedTermination> failed) {
         int iterFd = Libbpf.bpf_iter_create(linkFd);
         if (iterFd < 0) {
             throw new BpfException("start a walk of " + program, -iterFd);
@@ -161,21 +179,34 @@ public final class RetiredSocketTerminator implements AutoCloseable {
         } finally {
             Libbpf.close(iterFd);
         }
-        return parse(program, output.toByteArray(), terminated);
+        return parse(program, output.toByteArray(), terminated, failed);
     }
 
-    private static int parse(String program, byte[] output, List<TerminatedSocket> terminated) {
+    /**
+     * Reads one walk's records: a socket record each, followed by a failure record when its destroy
+     * failed, then the summary. Returns the sockets walked.
+     */
+    static int parse(String program, byte[] output, List<TerminatedSocket> terminated, List<FailedTermination> failed) {
         ByteBuffer records = ByteBuffer.wrap(output).order(ByteOrder.LITTLE_ENDIAN);
         Integer walked = null;
+        TerminatedSocket previous = null;
         while (records.hasRemaining()) {
             int start = records.position();
             int kind = records.get(start) & 0xff;
             if (kind == TERMINATED_RECORD && records.remaining() >= TERMINATED_SIZE) {
-                terminated.add(terminatedSocket(records, start));
+                previous = terminatedSocket(records, start);
+                terminated.add(previous);
                 records.position(start + TERMINATED_SIZE);
+            } else if (kind == DESTROY_FAILED_RECORD && records.remaining() >= DESTROY_FAILED_SIZE && previous != null
+                       && records.getLong(start + 8) == previous.cookie()) {
+                terminated.removeLast();
+                failed.add(new FailedTermination(previous, -records.getInt(start + 4)));
+                previous = null;
+                records.position(start + DESTROY_FAILED_SIZE);
             } else if (kind == SUMMARY_RECORD && records.remaining() >= SUMMARY_SIZE && walked == null) {
                 walked = (int) records.getLong(start + 8);
                 records.position(start + SUMMARY_SIZE);
+                previous = null;
             } else {
                 throw new IllegalStateException(program + " wrote an unreadable record at byte " + start + " of "
                                                 + output.length + " (kind " + kind + ")");

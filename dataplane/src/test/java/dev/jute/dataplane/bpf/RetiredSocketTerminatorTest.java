@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,6 +158,39 @@ class RetiredSocketTerminatorTest {
         return backends;
     }
 
+    /** A TERMINATED_RECORD of sock_term.c. */
+    private static void socketRecord(ByteBuffer out, int protocol, byte[] ipv4, int port, int serviceId, long cookie) {
+        int start = out.position();
+        out.put((byte) 1).put((byte) protocol).put((byte) 4).put((byte) 0).putShort((short) port).putShort((short) 0)
+                .putInt(serviceId).putInt(0).putLong(cookie).put(ipv4).put(new byte[12]);
+        assertEquals(40, out.position() - start);
+    }
+
+    @Test
+    void aSocketTheKernelRefusedToDestroyIsReportedAsFailedNotTerminated() throws Exception {
+        ByteBuffer output = ByteBuffer.allocate(40 + 40 + 16 + 16).order(ByteOrder.LITTLE_ENDIAN);
+        socketRecord(output, ServiceFrontend.TCP, new byte[] {10, 79, 0, 2}, 8080, 41, 7001);
+        socketRecord(output, ServiceFrontend.TCP, new byte[] {10, 79, 0, 2}, 8080, 41, 7002);
+        output.put((byte) 3).put((byte) ServiceFrontend.TCP).putShort((short) 0).putInt(-95).putLong(7002); // EOPNOTSUPP
+        output.put((byte) 2).put((byte) ServiceFrontend.TCP).put(new byte[6]).putLong(12);
+
+        List<RetiredSocketTerminator.TerminatedSocket> terminated = new ArrayList<>();
+        List<RetiredSocketTerminator.FailedTermination> failed = new ArrayList<>();
+        assertEquals(12, RetiredSocketTerminator.parse("sock_term_tcp", output.array(), terminated, failed));
+        assertEquals(List.of(7001L), terminated.stream().map(RetiredSocketTerminator.TerminatedSocket::cookie).toList(),
+                "only the destroyed socket counts as terminated");
+        assertEquals(1, failed.size());
+        assertEquals(7002L, failed.getFirst().socket().cookie());
+        assertEquals(InetAddress.getByName(BACKEND1), failed.getFirst().socket().backendAddress());
+        assertEquals(95, failed.getFirst().errno());
+
+        ByteBuffer orphan = ByteBuffer.allocate(16 + 16).order(ByteOrder.LITTLE_ENDIAN);
+        orphan.put((byte) 3).put((byte) ServiceFrontend.TCP).putShort((short) 0).putInt(-95).putLong(7002);
+        orphan.put((byte) 2).put((byte) ServiceFrontend.TCP).put(new byte[6]).putLong(0);
+        assertThrows(IllegalStateException.class, () -> RetiredSocketTerminator.parse("sock_term_tcp", orphan.array(),
+                new ArrayList<>(), new ArrayList<>()), "a failure record must follow its socket's record");
+    }
+
     @Test
     void retiringABackendAbortsOnlyTheSocketsTheSocketLbConnectedToIt() throws Exception {
         String node = environment.createNamespace("node");
@@ -212,6 +247,7 @@ class RetiredSocketTerminatorTest {
                 Set<String> onRetired = viaVip.entrySet().stream().filter(e -> e.getValue().equals("backend-1"))
                         .map(Map.Entry::getKey).collect(Collectors.toSet());
                 assertEquals(onRetired.size(), pass.terminated().size(), () -> "destroyed: " + pass.terminated());
+                assertEquals(List.of(), pass.failed(), "the kernel destroyed every one of them");
                 for (RetiredSocketTerminator.TerminatedSocket socket : pass.terminated()) {
                     assertEquals(InetAddress.getByName(BACKEND1), socket.backendAddress(), socket::toString);
                     assertEquals(socket.protocol() == ServiceFrontend.TCP ? 41 : 42, socket.serviceId(), socket::toString);

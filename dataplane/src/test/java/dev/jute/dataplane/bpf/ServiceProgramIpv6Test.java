@@ -16,6 +16,7 @@ import static dev.jute.dataplane.bpf.ChecksummedIpv6Packets.at;
 import static dev.jute.dataplane.bpf.ChecksummedIpv6Packets.tcp;
 import static dev.jute.dataplane.bpf.ChecksummedIpv6Packets.udp;
 import static dev.jute.dataplane.bpf.TestPackets.ACK;
+import static dev.jute.dataplane.bpf.TestPackets.FIN;
 import static dev.jute.dataplane.bpf.TestPackets.RST;
 import static dev.jute.dataplane.bpf.TestPackets.SYN;
 import static dev.jute.dataplane.bpf.TestPackets.ip;
@@ -155,17 +156,36 @@ class ServiceProgramIpv6Test extends ServiceProgramHarness {
     }
 
     @Test
-    void aSegmentWithoutAckOnARetiredConnectionIsAnsweredWithRstAck() throws Exception {
+    void aSynReusingTheTupleOfARetiredConnectionIsBalancedToALiveBackend() throws Exception {
         ServiceFrontend frontend = clusterIp(1, TCP);
         services.maps().upsertService(frontend, List.of(backend(B, 8080)));
         passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
         services.maps().upsertService(frontend, List.of(backend(C, 8080)));
-        // A retransmitted SYN finds its entry with a retired backend: RST|ACK acknowledging it (seq 1000 + 1).
-        Ipv6 rst = redirected(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        // A retransmitted SYN (or the client reusing the 5-tuple) has no state to lose: it connects, no RST.
+        Ipv6 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        assertEquals(at(A, 40000), syn.endpointText(true));
+        assertEquals(at(C, 8080), syn.endpointText(false), "to the live backend");
+        assertEquals(SYN, syn.tcpFlags());
+        assertEquals(1, services.maps().connectionCount(), "the retired connection's entries were replaced, not kept beside");
+        assertEquals(0, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+        Ipv6 synAck = passes(toPod(tcp(C, 8080, A, 40000, SYN | ACK), ifA));
+        assertEquals(at(VIP, 80), synAck.endpointText(true), "the new backend's answer is translated back");
+        assertEquals(at(C, 8080), passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA)).endpointText(false));
+    }
+
+    @Test
+    void aSegmentWithoutAckThatOpensNothingOnARetiredConnectionIsAnsweredWithRstAck() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080)));
+        passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        services.maps().upsertService(frontend, List.of(backend(C, 8080)));
+        // A bare FIN (seq 1000) finds its entry with a retired backend: RST|ACK acknowledging it (1000 + the FIN's 1).
+        Ipv6 rst = redirected(fromPod(tcp(A, 40000, VIP, 80, FIN), ifA));
         assertEquals(RST | ACK, rst.tcpFlags());
         assertEquals(1001, rst.tcpAck());
         assertEquals(0, rst.tcpSeq());
         assertEquals(at(VIP, 80), rst.endpointText(true));
+        assertEquals(0, services.maps().connectionCount());
     }
 
     @Test
@@ -264,6 +284,18 @@ class ServiceProgramIpv6Test extends ServiceProgramHarness {
         assertTurnedAround(answerFrame, answer.packetOut());
         assertEquals(at(VIP, 80), back.endpointText(true));
         assertEquals(at(A, 33333), back.endpointText(false));
+    }
+
+    @Test
+    void theServiceLoopbackSourceIsDroppedTowardsAPodAndFromTheUplink() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(A, 8080)));
+        int loopbackPort = redirected(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA)).sourcePort();
+        assertEquals(TC_ACT_SHOT, toPod(tcp(SERVICE_LOOPBACK, loopbackPort, A, 8080, ACK), ifA).returnValue(),
+                "someone else sending as the service loopback could join A's hairpin connection");
+        assertEquals(1, policy.maps().dropped(A_ID, TrafficDirection.INGRESS, DropReason.SOURCE_SPOOFED));
+        assertEquals(TC_ACT_SHOT, fromNetdev(tcp(SERVICE_LOOPBACK, loopbackPort, A, 8080, ACK)).returnValue());
+        assertEquals(1, policy.maps().dropped(0, TrafficDirection.INGRESS, DropReason.SOURCE_SPOOFED));
+        passes(toPod(tcp("fd6a:7574:6500::2", 5000, A, 8080, SYN), ifA));
     }
 
     @Test

@@ -216,6 +216,37 @@ class ServiceProgramTest extends ServiceProgramHarness {
     }
 
     @Test
+    void aSynReusingTheTupleOfARetiredConnectionIsBalancedToALiveBackend() throws Exception {
+        ServiceFrontend frontend = clusterIp(1, TCP);
+        services.maps().upsertService(frontend, List.of(backend(B, 8080)));
+        passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        services.maps().upsertService(frontend, List.of(backend(C, 8080)));
+        // A retransmitted SYN (or the client reusing the 5-tuple) has no state to lose: it connects, no RST.
+        Ipv4 syn = passes(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA));
+        assertEquals("/" + A + ":40000", "/" + syn.endpointText(true));
+        assertEquals("/" + C + ":8080", "/" + syn.endpointText(false), "to the live backend");
+        assertEquals(SYN, syn.tcpFlags());
+        assertEquals(1, services.maps().connectionCount(), "the retired connection's entries were replaced, not kept beside");
+        assertEquals(0, policy.maps().dropped(A_ID, TrafficDirection.EGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+        Ipv4 synAck = passes(toPod(tcp(C, 8080, A, 40000, SYN | ACK), ifA));
+        assertEquals("/" + VIP + ":80", "/" + synAck.endpointText(true), "the new backend's answer is translated back");
+        assertEquals(ip(C), passes(fromPod(tcp(A, 40000, VIP, 80, ACK), ifA)).destination());
+    }
+
+    @Test
+    void aSynFromOutsideReusingTheTupleOfARetiredNodePortConnectionIsBalancedAnewAndFreesTheOldPort() throws Exception {
+        services.maps().upsertService(nodePort(5, false), List.of(backend(REMOTE, 8080)));
+        int oldPort = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN))).sourcePort();
+        services.maps().upsertService(nodePort(5, false), List.of(backend(B, 8080)));
+        Ipv4 syn = passes(fromNetdev(tcp(OUTSIDE, 5555, NODE, 30080, SYN)));
+        assertEquals("/" + B + ":8080", "/" + syn.endpointText(false));
+        assertEquals(ip(NODE), syn.source(), "masqueraded again");
+        assertEquals(2, services.maps().map(ServiceMaps.NAT_CT).keys().size(),
+                "one forward and one reverse entry: the retired connection's SNAT port " + oldPort + " was released");
+        assertEquals(0, policy.maps().dropped(0, TrafficDirection.INGRESS, DropReason.SERVICE_BACKEND_RETIRED));
+    }
+
+    @Test
     void aUdpFlowWhoseBackendLeftIsBalancedAnew() throws Exception {
         ServiceFrontend frontend = clusterIp(1, UDP);
         services.maps().upsertService(frontend, List.of(backend(B, 5353)));
@@ -347,6 +378,20 @@ class ServiceProgramTest extends ServiceProgramHarness {
         // The same reply tuple arriving at to_pod (not from the pod itself) is not translated.
         Ipv4 passed = passes(toPod(tcp(A, 8080, SERVICE_LOOPBACK, loopbackPort, SYN | ACK), ifB));
         assertEquals(ip(A), passed.source());
+    }
+
+    @Test
+    void theServiceLoopbackSourceIsDroppedTowardsAPodAndFromTheUplink() throws Exception {
+        services.maps().upsertService(clusterIp(1, TCP), List.of(backend(A, 8080)));
+        int loopbackPort = new Ipv4(fromPod(tcp(A, 40000, VIP, 80, SYN), ifA).packetOut()).sourcePort();
+        // Someone else sending as the service loopback could join A's hairpin connection (its socket's peer).
+        assertEquals(TC_ACT_SHOT, toPod(tcp(SERVICE_LOOPBACK, loopbackPort, A, 8080, ACK), ifA).returnValue());
+        assertEquals(1, policy.maps().dropped(A_ID, TrafficDirection.INGRESS, DropReason.SOURCE_SPOOFED));
+        assertEquals(TC_ACT_SHOT, fromNetdev(tcp(SERVICE_LOOPBACK, loopbackPort, A, 8080, ACK)).returnValue());
+        assertEquals(1, policy.maps().dropped(0, TrafficDirection.INGRESS, DropReason.SOURCE_SPOOFED));
+        // Its neighbours still pass: the check is for that one address.
+        passes(toPod(tcp("169.254.42.2", 5000, A, 8080, SYN), ifA));
+        passes(fromNetdev(tcp("169.254.42.2", 5000, NODE, 22, SYN)));
     }
 
     // --- no backends ---------------------------------------------------------------------------------

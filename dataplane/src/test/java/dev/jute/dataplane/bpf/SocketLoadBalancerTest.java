@@ -206,6 +206,22 @@ class SocketLoadBalancerTest {
             assertNotEquals(0, refused.exitCode());
             assertTrue(refused.stderr().contains("Connection refused"), "ECONNREFUSED from connect: " + refused.stderr());
             assertTrue(elapsedMillis < 1000, "refused at once: " + elapsedMillis + " ms");
+            // Without the reject flag the tc path drops (e.g. internalTrafficPolicy Local, only remote
+            // endpoints): the connect fails too, at once, but not as refused by a peer.
+            ServiceBackend remote = new ServiceBackend(InetAddress.getByName(BACKEND1), 8080, false);
+            restarted.maps().upsertService(tcpFrontend.withInternalTrafficLocal(true).withRejectWithoutBackends(false),
+                    List.of(remote));
+            start = System.nanoTime();
+            BpfTestEnvironment.Result dropped = tcp(true, node);
+            elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertNotEquals(0, dropped.exitCode());
+            assertTrue(dropped.stderr().contains("Operation not permitted"), "EPERM from connect: " + dropped.stderr());
+            assertFalse(dropped.stderr().contains("Connection refused"), dropped.stderr());
+            assertTrue(elapsedMillis < 1000, "failed at once: " + elapsedMillis + " ms");
+            restarted.maps().upsertService(udpFrontend.withRejectWithoutBackends(false), List.of());
+            BpfTestEnvironment.Result datagram = run(true, node, "sh", "-c", "echo probe | socat -t1 - UDP-SENDTO:" + VIP + ":53");
+            assertTrue(datagram.stderr().contains("Operation not permitted"), "EPERM from sendmsg: " + datagram.stderr());
+
             restarted.maps().upsertService(tcpFrontend, List.of(backend2));
             assertEquals(Set.of("backend-2"), greetings(3));
         }
