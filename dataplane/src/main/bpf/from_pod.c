@@ -6,7 +6,8 @@
  *     scope) gets its backend, from the connection's NAT entry or, for a new connection, from
  *     affinity or the 5-tuple hash; a frontend without backends is refused at once (RST / ICMP
  *     port unreachable sent straight back into the pod) or dropped, as the service asks. A TCP
- *     connection whose backend left the service is answered with a RST the same way.
+ *     connection whose backend left the service is answered with a RST the same way (a SYN
+ *     reusing its 5-tuple is balanced anew instead).
  *  2. The pod's egress policy (and anti-spoofing) judges the packet as it will leave: to the
  *     backend, as Kubernetes requires.
  *  3. Only then the NAT entries are recorded and the packet rewritten.
