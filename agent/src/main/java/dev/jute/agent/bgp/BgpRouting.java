@@ -54,7 +54,8 @@ public final class BgpRouting implements AutoCloseable {
     private final RestartMarker marker;
     private final Thread settler;
     private final long startedNanos = System.nanoTime();
-    private final List<Prefix> announced;
+    /** The node's pod CIDRs, announced to every peer (the LoadBalancer host routes are {@code loadBalancerRoutes}). */
+    private final List<Prefix> podCidrs;
     /** Neighbours the speaker has now, with the configuration they were added with. */
     private final Map<InetAddress, PeerConfig> configured = new LinkedHashMap<>();
     private final Set<InetAddress> externalAddresses = new LinkedHashSet<>();
@@ -66,14 +67,14 @@ public final class BgpRouting implements AutoCloseable {
     private volatile boolean closed;
 
     private BgpRouting(BgpOptions options, BgpSpeaker speaker, KernelRouteInstaller installer, NetlinkSocket socket,
-                       RestartMarker marker, List<Prefix> announced, OwnRoutesExportPolicy exportPolicy) {
+                       RestartMarker marker, List<Prefix> podCidrs, OwnRoutesExportPolicy exportPolicy) {
         this.options = options;
         this.exportPolicy = exportPolicy;
         this.speaker = speaker;
         this.installer = installer;
         this.socket = socket;
         this.marker = marker;
-        this.announced = announced;
+        this.podCidrs = podCidrs;
         this.settler = Thread.ofPlatform().name("bgp-settle").daemon().unstarted(this::settleWhenTablesArrived);
     }
 
@@ -246,7 +247,7 @@ public final class BgpRouting implements AutoCloseable {
                 }
                 continue;
             }
-            if (announced.contains(route)) {
+            if (podCidrs.contains(route)) {
                 LOG.warn("LoadBalancer address is the node's pod CIDR; not announced twice", "address", AddressText.of(address));
                 continue;
             }
@@ -341,8 +342,9 @@ public final class BgpRouting implements AutoCloseable {
         return installer;
     }
 
-    public List<Prefix> announced() {
-        return announced;
+    /** The node's pod CIDRs this speaker announces. */
+    public List<Prefix> podCidrs() {
+        return podCidrs;
     }
 
     /** Which configured neighbours are mesh nodes (the rest are external peers). */

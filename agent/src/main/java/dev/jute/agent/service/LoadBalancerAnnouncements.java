@@ -21,8 +21,8 @@ import java.util.Set;
  *       serving-terminating when none is ready, exactly the backends {@code from_netdev} would use), since
  *       any other node drops that traffic.</li>
  * </ul>
- * Only addresses in {@code status.loadBalancer.ingress} of LoadBalancer Services, and only those the
- * node actually programmed (a Service the compiler skipped is not announced). {@code externalIPs} and
+ * Only addresses in {@code status.loadBalancer.ingress} of LoadBalancer Services, and only those among
+ * the node's compiled frontends (a Service the compiler skipped is not announced). {@code externalIPs} and
  * NodePorts are not announced: their routing is the administrator's, as with kube-proxy. Pure, so the
  * rules are unit-tested.
  */
@@ -32,9 +32,11 @@ public final class LoadBalancerAnnouncements {
     }
 
     /**
-     * @param programmed the frontends the node programs now (a conflict's loser is not among them)
+     * @param frontends the compiled frontends the node should program: the winning claim of each (a
+     *                  conflict's loser is not among them). The agent calls this after the syncer wrote
+     *                  them, so they are what the maps hold then.
      */
-    public static Set<InetAddress> of(List<Service> services, Map<ServiceFrontend.Key, CompiledFrontend> programmed) {
+    public static Set<InetAddress> of(List<Service> services, Map<ServiceFrontend.Key, CompiledFrontend> frontends) {
         Map<String, List<InetAddress>> ingressByService = new HashMap<>();
         for (Service service : services) {
             if (service.getSpec() != null && "LoadBalancer".equals(service.getSpec().getType())) {
@@ -42,7 +44,7 @@ public final class LoadBalancerAnnouncements {
             }
         }
         Set<InetAddress> addresses = new LinkedHashSet<>();
-        for (CompiledFrontend frontend : programmed.values()) {
+        for (CompiledFrontend frontend : frontends.values()) {
             List<InetAddress> ingress = ingressByService.get(frontend.service());
             if (!frontend.external() || ingress == null || !ingress.contains(frontend.key().address())) {
                 continue;

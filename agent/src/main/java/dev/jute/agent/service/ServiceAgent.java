@@ -155,7 +155,8 @@ public final class ServiceAgent implements AutoCloseable {
      * Attaches the socket-LB hooks to the chosen cgroup for the sockets of this (the node's) network
      * namespace, or with {@code none} removes an attachment an earlier agent left. The loaded hooks, or
      * null when off. Where the cgroup was not given explicitly, a missing cgroup v2 hierarchy or a
-     * kernel that refuses the hooks only turns socket-LB off (pods' Services work without it).
+     * kernel that refuses the hooks only turns socket-LB off (pods' Services work without it); a failed
+     * start leaves no hook attached, so "off" holds for sockets too.
      */
     private static SocketLoadBalancer startSocketLb(ServiceOptions.SocketLbCgroup choice, Path pins) {
         if (choice.off()) {
@@ -173,8 +174,9 @@ public final class ServiceAgent implements AutoCloseable {
             problem = Optional.of(cgroup.get() + " is not a cgroup v2 directory");
         }
         if (problem.isEmpty()) {
-            SocketLoadBalancer socketLb = SocketLoadBalancer.open(pins);
+            SocketLoadBalancer socketLb = null;
             try {
+                socketLb = SocketLoadBalancer.open(pins);
                 long cookie = SocketLoadBalancer.currentNetnsCookie();
                 socketLb.translateNamespace(cookie);
                 socketLb.attach(cgroup.get());
@@ -185,7 +187,16 @@ public final class ServiceAgent implements AutoCloseable {
                         "reason", reason));
                 return socketLb;
             } catch (RuntimeException e) {
-                socketLb.close();
+                if (socketLb != null) {
+                    socketLb.close();
+                }
+                // Off means off: hooks an earlier agent pinned would go on translating forward only (or with
+                // programs this agent cannot vouch for), so none is left behind.
+                try {
+                    SocketLoadBalancer.detach(pins);
+                } catch (RuntimeException detachFailure) {
+                    e.addSuppressed(detachFailure);
+                }
                 if (explicit) {
                     throw e;
                 }
@@ -283,9 +294,13 @@ public final class ServiceAgent implements AutoCloseable {
         // After a failed write the changes it carried are known only to a full comparison.
         boolean compareAll = update.full() || syncFailed;
         syncFailed = true;
+        // A write that fails may have retired backends first: the pass that follows walks the host sockets.
+        boolean terminationWasPending = socketTerminationPending;
+        socketTerminationPending = true;
         ServiceSyncer.Delta delta = compareAll ? syncer.apply(update.frontends())
                 : syncer.apply(update.frontends(), update.changed());
         syncFailed = false;
+        socketTerminationPending = terminationWasPending || delta.backendsRetired() > 0;
         if (!delta.empty()) {
             // Retired backends' connections are reset (TCP) or balanced anew by the programs on their next packet;
             // host sockets the socket-LB connected to them are aborted below.
@@ -293,41 +308,48 @@ public final class ServiceAgent implements AutoCloseable {
                     "backends_retired", delta.backendsRetired(), "services_compiled", compiler.servicesCompiled() - compiledBefore,
                     "frontends", syncer.frontends(), "us", (System.nanoTime() - started) / 1_000);
         }
-        if (delta.backendsRetired() > 0 || socketTerminationPending) {
-            terminateRetiredSockets();
+        RuntimeException terminationFailure = null;
+        if (socketTerminationPending) {
+            try {
+                terminateRetiredSockets();
+                socketTerminationPending = false;
+            } catch (RuntimeException e) {
+                terminationFailure = e;
+            }
         }
-        healthChecks.reconcile(healthChecks(services, compiler::frontendsOf));
+        healthChecks.reconcile(healthChecks(services, compiler::frontendsOf, update.frontends()));
         if (options.lbPool() != null && leads()) {
             writeLoadBalancerStatus(services);
         }
         announce(services, update.frontends());
         passes.incrementAndGet();
         converged = true;
+        if (terminationFailure != null) {
+            // Everything else converged; failing the pass makes the loop retry the walk with backoff.
+            throw new IllegalStateException("cannot abort the host sockets of retired backends: "
+                                            + terminationFailure.getMessage(), terminationFailure);
+        }
     }
 
     /**
      * Aborts the host sockets the socket-LB connected to backends that just retired: they never pass
      * the tc programs that reset a pod's connection. One walk of the node's TCP and UDP sockets, on
-     * this loop's thread (in the node's namespace, like the whole agent). A failure is logged, not
-     * fatal: translation and the maps are fine, only those sockets linger until their owners close them.
+     * this loop's thread (in the node's namespace, like the whole agent). A failure is not fatal:
+     * translation and the maps are fine, only those sockets linger until a retry of the walk succeeds
+     * (see {@link #pass}) or their owners close them.
      */
     private void terminateRetiredSockets() {
-        socketTerminationPending = false;
         if (socketLb == null) {
             return;
         }
-        try {
-            socketLb.terminateRetiredSockets().ifPresent(pass -> {
-                socketsTerminated.addAndGet(pass.terminated().size());
-                if (!pass.terminated().isEmpty()) {
-                    LOG.info("host sockets of retired backends aborted", "sockets", pass.terminated().size(),
-                            "walked", pass.socketsWalked(), "us", pass.nanos() / 1_000);
-                    pass.terminated().forEach(socket -> LOG.debug("aborted", "socket", socket));
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.warn("cannot abort the host sockets of retired backends", "error", e.getMessage());
-        }
+        socketLb.terminateRetiredSockets().ifPresent(pass -> {
+            socketsTerminated.addAndGet(pass.terminated().size());
+            if (!pass.terminated().isEmpty()) {
+                LOG.info("host sockets of retired backends aborted", "sockets", pass.terminated().size(),
+                        "walked", pass.socketsWalked(), "us", pass.nanos() / 1_000);
+                pass.terminated().forEach(socket -> LOG.debug("aborted", "socket", socket));
+            }
+        });
     }
 
     /** The lexicographically first Ready node leads LoadBalancer IPAM (every agent agrees without a lock). */
@@ -367,9 +389,13 @@ public final class ServiceAgent implements AutoCloseable {
         }
     }
 
-    /** Tells the announcer this node's LoadBalancer addresses when they changed (see {@link LoadBalancerAnnouncements}). */
-    private void announce(List<Service> services, Map<ServiceFrontend.Key, CompiledFrontend> programmed) {
-        Set<InetAddress> addresses = LoadBalancerAnnouncements.of(services, programmed);
+    /**
+     * Tells the announcer this node's LoadBalancer addresses when they changed (see {@link LoadBalancerAnnouncements}).
+     *
+     * @param frontends the compiled frontends, which the syncer has just written: what the maps hold now
+     */
+    private void announce(List<Service> services, Map<ServiceFrontend.Key, CompiledFrontend> frontends) {
+        Set<InetAddress> addresses = LoadBalancerAnnouncements.of(services, frontends);
         if (!addresses.equals(announced)) {
             // A failure propagates: the pass fails and the loop retries it with backoff; the maps are
             // already converged then, so only the announcement is redone.
@@ -378,9 +404,17 @@ public final class ServiceAgent implements AutoCloseable {
         }
     }
 
-    /** Health check ports of the externalTrafficPolicy Local Services, with their node-local endpoint counts. */
+    /**
+     * Health check ports of the externalTrafficPolicy Local Services, with their node-local endpoint counts:
+     * the endpoints of the frontends the node programs for the Service (a frontend whose claim another
+     * Service won sends nothing to this one's endpoints, so they do not count for it).
+     *
+     * @param frontendsOf every frontend a Service ({@code namespace/name}) claims, won or lost
+     * @param frontends   the winning claim of every frontend, what the maps hold
+     */
     static Map<Integer, HealthCheckServers.Check> healthChecks(List<Service> services,
-                                                               java.util.function.Function<String, List<CompiledFrontend>> frontendsOf) {
+                                                               java.util.function.Function<String, List<CompiledFrontend>> frontendsOf,
+                                                               Map<ServiceFrontend.Key, CompiledFrontend> frontends) {
         Map<Integer, HealthCheckServers.Check> checks = new HashMap<>();
         for (Service service : services) {
             var spec = service.getSpec();
@@ -393,6 +427,10 @@ public final class ServiceAgent implements AutoCloseable {
             Set<InetAddress> v4 = new HashSet<>();
             Set<InetAddress> v6 = new HashSet<>();
             for (CompiledFrontend frontend : frontendsOf.apply(key)) {
+                CompiledFrontend winner = frontends.get(frontend.key());
+                if (winner == null || !winner.service().equals(key)) {
+                    continue;
+                }
                 Set<InetAddress> family = frontend.key().address() instanceof Inet4Address ? v4 : v6;
                 frontend.backends().stream().filter(dev.jute.dataplane.bpf.ServiceBackend::nodeLocal)
                         .forEach(b -> family.add(b.address()));

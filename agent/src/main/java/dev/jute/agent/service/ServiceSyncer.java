@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
@@ -39,6 +40,14 @@ public final class ServiceSyncer {
     /** The compiled frontend each programmed key was last written from (absent for adopted ones). */
     private final Map<ServiceFrontend.Key, CompiledFrontend> appliedFrom = new HashMap<>();
     private final ServiceIds ids;
+    /**
+     * Frontends a failed write may or may not have reached: {@link #programmed} learns their state from
+     * the kernel before anything else is written. Each maps to the id the write handed it as a new
+     * frontend, or 0 when it had one already.
+     */
+    private final Map<ServiceFrontend.Key, Integer> uncertain = new HashMap<>();
+    /** Whether the live pairs are to be made the set view of the slots again, after a failed write. */
+    private boolean liveBackendsUncertain;
     private long writes;
     private long backendsRetired;
 
@@ -85,6 +94,7 @@ public final class ServiceSyncer {
 
     /** Makes the maps hold exactly {@code desired}: compares every frontend (after a start or a new node context). */
     public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired) {
+        learnUncertain();
         Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
         Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
         for (CompiledFrontend want : desired.values()) {
@@ -105,6 +115,7 @@ public final class ServiceSyncer {
      * the number of frontends.
      */
     public Delta apply(Map<ServiceFrontend.Key, CompiledFrontend> desired, Set<ServiceFrontend.Key> changed) {
+        learnUncertain();
         Map<ServiceFrontend, List<ServiceBackend>> upserts = new LinkedHashMap<>();
         Map<ServiceFrontend.Key, CompiledFrontend> sources = new HashMap<>();
         List<ServiceFrontend.Key> deletions = new ArrayList<>();
@@ -143,8 +154,17 @@ public final class ServiceSyncer {
             try {
                 retired += maps.upsertServices(upserts);
             } catch (RuntimeException e) {
-                // Ids handed out for new frontends: a partial write may have used them, so they rest like any other.
-                upserts.keySet().stream().filter(f -> !programmed.containsKey(f.key())).forEach(f -> ids.release(f.serviceId()));
+                // Part of the write may have landed (a batch stops at its first failing entry): a frontend in the
+                // kernel that this syncer does not know would never be deleted.
+                liveBackendsUncertain = true;
+                for (ServiceFrontend frontend : upserts.keySet()) {
+                    uncertain.put(frontend.key(), programmed.containsKey(frontend.key()) ? 0 : frontend.serviceId());
+                }
+                try {
+                    learnUncertain();
+                } catch (RuntimeException unreadable) {
+                    e.addSuppressed(unreadable); // learnt before the next write instead
+                }
                 throw e;
             }
             writes += upserts.size();
@@ -161,6 +181,40 @@ public final class ServiceSyncer {
         }
         backendsRetired += retired;
         return new Delta(upserts.size(), deletions.size(), retired);
+    }
+
+    /**
+     * Takes the frontends a failed write left uncertain as the kernel holds them, and makes the live
+     * pairs the set view of the slots again (the write may have stopped between a frontend and the
+     * retirement of its old backends, or left pairs of a new frontend that never landed). Rare, so one
+     * walk of the live pairs is fine.
+     */
+    private void learnUncertain() {
+        if (uncertain.isEmpty() && !liveBackendsUncertain) {
+            return;
+        }
+        for (var iterator = uncertain.entrySet().iterator(); iterator.hasNext(); ) {
+            var entry = iterator.next();
+            ServiceFrontend.Key key = entry.getKey();
+            int newId = entry.getValue();
+            Optional<ServiceEntry> inKernel = maps.service(key);
+            appliedFrom.remove(key); // compared again by the next write
+            if (inKernel.isPresent()) {
+                programmed.put(key, inKernel.get()); // a new frontend that landed keeps its id
+            } else {
+                ServiceEntry gone = programmed.remove(key);
+                if (newId != 0) {
+                    ids.release(newId); // a partial write may have used it in slots: it rests like any other
+                } else if (gone != null) {
+                    ids.release(gone.frontend().serviceId());
+                }
+            }
+            iterator.remove();
+        }
+        int repaired = maps.repairLiveBackends();
+        liveBackendsUncertain = false;
+        LOG.info("learnt the frontends of a failed write from the maps", "frontends", programmed.size(),
+                "live_pairs_repaired", repaired);
     }
 
     public int frontends() {

@@ -206,6 +206,16 @@ public final class BpfMap implements AutoCloseable {
         return all;
     }
 
+    /** Whether the map holds no entry: one {@code BPF_MAP_GET_NEXT_KEY}, whatever its size. */
+    public boolean isEmpty() {
+        int result = Libbpf.bpf_map_get_next_key(fd(), null, new byte[keySize]);
+        if (result == -Errno.ENOENT) {
+            return true;
+        }
+        BpfException.check(result, "iterate map " + name);
+        return false;
+    }
+
     /**
      * Every key, walked with {@code BPF_MAP_GET_NEXT_KEY}. When the current key disappears meanwhile
      * (an LRU eviction by the programs), the kernel restarts the walk at the first bucket; keys met

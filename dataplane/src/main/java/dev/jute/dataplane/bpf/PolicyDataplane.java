@@ -83,6 +83,9 @@ public final class PolicyDataplane implements AutoCloseable {
             fromPod.program(FROM_POD).pin(pinDirectory.resolve(FROM_POD));
             toPod.program(TO_POD).pin(pinDirectory.resolve(TO_POD));
             requireShared(fromPod, toPod);
+            // The programs translate Services too: on pins of an agent that predates live_backends it is new
+            // and empty, and would retire every adopted connection once the programs are attached.
+            ServiceMaps.ofLoaded(fromPod);
             Map<String, BpfMap> shared = new java.util.HashMap<>();
             for (String name : PolicyMaps.NAMES) {
                 shared.put(name, fromPod.map(name));

@@ -233,9 +233,9 @@ public final class RetiredSocketTerminator implements AutoCloseable {
         }
     }
 
-    /** Releases the iterator links and programs (nothing of them is pinned). */
+    /** Releases the iterator links and programs (nothing of them is pinned); waits for a running {@link #terminate}. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed.compareAndSet(false, true)) {
             Libbpf.close(tcpLink);
             Libbpf.close(udpLink);

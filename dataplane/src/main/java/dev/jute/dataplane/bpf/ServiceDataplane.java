@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -69,11 +67,7 @@ public final class ServiceDataplane implements AutoCloseable {
         BpfObject object = BpfObject.load("jute_" + FROM_NETDEV, resource(), pinDirectory, FROM_NETDEV);
         try {
             object.program(FROM_NETDEV).pin(pinDirectory.resolve(FROM_NETDEV));
-            Map<String, BpfMap> shared = new HashMap<>();
-            for (String name : ServiceMaps.NAMES) {
-                shared.put(name, object.map(name));
-            }
-            return new ServiceDataplane(pinDirectory, object, ServiceMaps.of(shared));
+            return new ServiceDataplane(pinDirectory, object, ServiceMaps.ofLoaded(object));
         } catch (RuntimeException e) {
             object.close();
             throw e;

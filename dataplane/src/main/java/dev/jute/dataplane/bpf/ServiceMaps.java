@@ -89,6 +89,20 @@ public final class ServiceMaps implements AutoCloseable {
         return new ServiceMaps(maps, false);
     }
 
+    /**
+     * Over the Service maps of a loaded object (borrowed), after {@link #restoreEmptyLiveBackends()}:
+     * every loader goes through here, so no program that reads the live set is attached before it is filled.
+     */
+    static ServiceMaps ofLoaded(BpfObject object) {
+        Map<String, BpfMap> shared = new HashMap<>();
+        for (String name : NAMES) {
+            shared.put(name, object.map(name));
+        }
+        ServiceMaps maps = of(shared);
+        maps.restoreEmptyLiveBackends();
+        return maps;
+    }
+
     /** Opens the maps pinned under {@code pinDirectory} without loading a program (tools: {@code jute service list}). */
     public static ServiceMaps openPinned(Path pinDirectory) {
         return PinnedMaps.open(pinDirectory, NAMES, maps -> new ServiceMaps(maps, true));
@@ -289,6 +303,20 @@ public final class ServiceMaps implements AutoCloseable {
         }
         map(REVNAT).delete(ServiceMapLayouts.revnatKey(counts.serviceId()));
         return true;
+    }
+
+    /**
+     * Fills an empty {@code live_backends} from the backend slots: the map is new to pins an agent
+     * without it made (an upgrade), and the programs retire every connection whose live pair is missing,
+     * so a loader calls this before anything that reads the map is attached. Idempotent and cheap when
+     * the live set is in use (one map step); a complete repair, stale pairs included, is
+     * {@link #repairLiveBackends()}. How many pairs were added.
+     */
+    public synchronized int restoreEmptyLiveBackends() {
+        if (!map(LIVE_BACKENDS).isEmpty() || map(SERVICES).isEmpty()) {
+            return 0;
+        }
+        return repairLiveBackends();
     }
 
     /**

@@ -10,9 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,28 +41,37 @@ public final class SocketLoadBalancer implements AutoCloseable {
     /** {@code BPF_LINK_TYPE_CGROUP}. */
     private static final int LINK_TYPE_CGROUP = 3;
 
-    /** The hooks, with their {@code enum bpf_attach_type} numbers. */
+    /** The hooks, with their {@code enum bpf_attach_type} numbers, in the order {@link #attach} attaches them. */
     public enum Hook {
-        CONNECT4("sock_connect4", 10),
-        CONNECT6("sock_connect6", 11),
-        SENDMSG4("sock_sendmsg4", 14),
-        SENDMSG6("sock_sendmsg6", 15),
-        RECVMSG4("sock_recvmsg4", 19),
-        RECVMSG6("sock_recvmsg6", 20),
-        GETPEERNAME4("sock_getpeername4", 29),
-        GETPEERNAME6("sock_getpeername6", 30),
-        SOCK_RELEASE("sock_release", 34);
+        // The reverse hooks first: a forward translation without them would show the backend's address to
+        // recvmsg and getpeername (resolvers drop such UDP replies) and leave sock_revnat entries behind.
+        RECVMSG4("sock_recvmsg4", 19, false),
+        RECVMSG6("sock_recvmsg6", 20, false),
+        GETPEERNAME4("sock_getpeername4", 29, false),
+        GETPEERNAME6("sock_getpeername6", 30, false),
+        SOCK_RELEASE("sock_release", 34, false),
+        CONNECT4("sock_connect4", 10, true),
+        CONNECT6("sock_connect6", 11, true),
+        SENDMSG4("sock_sendmsg4", 14, true),
+        SENDMSG6("sock_sendmsg6", 15, true);
 
         private final String program;
         private final int attachType;
+        private final boolean forward;
 
-        Hook(String program, int attachType) {
+        Hook(String program, int attachType, boolean forward) {
             this.program = program;
             this.attachType = attachType;
+            this.forward = forward;
         }
 
         public String program() {
             return program;
+        }
+
+        /** Whether the hook translates a frontend into a backend (connect, sendmsg); the others undo or forget it. */
+        public boolean forward() {
+            return forward;
         }
 
         Path pin(Path pinDirectory) {
@@ -122,11 +129,7 @@ public final class SocketLoadBalancer implements AutoCloseable {
         String[] programs = java.util.Arrays.stream(Hook.values()).map(Hook::program).toArray(String[]::new);
         BpfObject object = BpfObject.load("jute_" + OBJECT, resource(), pinDirectory, programs);
         try {
-            Map<String, BpfMap> shared = new HashMap<>();
-            for (String name : ServiceMaps.NAMES) {
-                shared.put(name, object.map(name));
-            }
-            ServiceMaps maps = ServiceMaps.of(shared);
+            ServiceMaps maps = ServiceMaps.ofLoaded(object);
             // Translation works without termination (a kernel before 6.5): only retired sockets then linger.
             RetiredSocketTerminator terminator = null;
             String terminationUnavailable = null;
@@ -218,10 +221,12 @@ public final class SocketLoadBalancer implements AutoCloseable {
      * Attaches every hook to {@code cgroup} (a cgroup v2 directory; its sockets and those of its
      * descendants are translated), idempotently: a pinned link to this cgroup gets this object's
      * program in place, without a moment in which the hook is missing; a pinned link to another
-     * cgroup is detached first.
+     * cgroup is detached first. The reverse hooks come before the forward ones, and a failure
+     * detaches every hook pinned here (an earlier agent's included): the hooks work all together or
+     * not at all, never forward-only.
      *
      * @throws IllegalArgumentException when {@code cgroup} is not a cgroup v2 directory
-     * @throws BpfException             when the kernel refuses an attachment or a pin
+     * @throws BpfException             when the kernel refuses an attachment or a pin (nothing is attached then)
      */
     public void attach(Path cgroup) {
         ensureOpen();
@@ -237,8 +242,22 @@ public final class SocketLoadBalancer implements AutoCloseable {
             for (Hook hook : Hook.values()) {
                 attach(hook, cgroupFd, cgroupId, cgroup);
             }
+        } catch (RuntimeException e) {
+            detachAfterFailure(e);
+            throw e;
         } finally {
             LibC.close(cgroupFd);
+        }
+    }
+
+    /** Detaches every pinned hook, each on its own: one that cannot be detached does not keep the others attached. */
+    private void detachAfterFailure(RuntimeException failure) {
+        for (Hook hook : forwardFirst()) {
+            try {
+                detach(hook, pinDirectory);
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 
@@ -275,24 +294,40 @@ public final class SocketLoadBalancer implements AutoCloseable {
         }
     }
 
-    /** Detaches the hooks pinned under {@code pinDirectory} and removes their pins; how many were pinned. */
+    /**
+     * Detaches the hooks pinned under {@code pinDirectory} and removes their pins; how many were pinned.
+     * The forward hooks go first, so no moment translates forward only.
+     */
     public static int detach(Path pinDirectory) {
         int removed = 0;
-        for (Hook hook : Hook.values()) {
-            Path pin = hook.pin(pinDirectory);
-            if (!Files.exists(pin)) {
-                continue;
+        for (Hook hook : forwardFirst()) {
+            if (detach(hook, pinDirectory)) {
+                removed++;
             }
-            int linkFd = openLink(pin);
-            try {
-                Libbpf.bpf_link_detach(linkFd);
-            } finally {
-                Libbpf.close(linkFd);
-            }
-            deletePin(pin);
-            removed++;
         }
         return removed;
+    }
+
+    private static List<Hook> forwardFirst() {
+        List<Hook> hooks = new java.util.ArrayList<>(List.of(Hook.values()));
+        hooks.sort(java.util.Comparator.comparing(hook -> !hook.forward));
+        return hooks;
+    }
+
+    /** Detaches one pinned hook and removes its pin; whether it was pinned. */
+    private static boolean detach(Hook hook, Path pinDirectory) {
+        Path pin = hook.pin(pinDirectory);
+        if (!Files.exists(pin)) {
+            return false;
+        }
+        int linkFd = openLink(pin);
+        try {
+            Libbpf.bpf_link_detach(linkFd);
+        } finally {
+            Libbpf.close(linkFd);
+        }
+        deletePin(pin);
+        return true;
     }
 
     /**
