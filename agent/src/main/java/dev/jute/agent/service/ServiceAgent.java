@@ -311,8 +311,7 @@ public final class ServiceAgent implements AutoCloseable {
         RuntimeException terminationFailure = null;
         if (socketTerminationPending) {
             try {
-                terminateRetiredSockets();
-                socketTerminationPending = false;
+                socketTerminationPending = !terminateRetiredSockets();
             } catch (RuntimeException e) {
                 terminationFailure = e;
             }
@@ -337,19 +336,25 @@ public final class ServiceAgent implements AutoCloseable {
      * this loop's thread (in the node's namespace, like the whole agent). A failure is not fatal:
      * translation and the maps are fine, only those sockets linger until a retry of the walk succeeds
      * (see {@link #pass}) or their owners close them.
+     *
+     * @return whether the walk is done: false when the kernel refused to destroy a socket (the next pass walks again)
      */
-    private void terminateRetiredSockets() {
+    private boolean terminateRetiredSockets() {
         if (socketLb == null) {
-            return;
+            return true;
         }
-        socketLb.terminateRetiredSockets().ifPresent(pass -> {
+        return socketLb.terminateRetiredSockets().map(pass -> {
             socketsTerminated.addAndGet(pass.terminated().size());
             if (!pass.terminated().isEmpty()) {
                 LOG.info("host sockets of retired backends aborted", "sockets", pass.terminated().size(),
                         "walked", pass.socketsWalked(), "us", pass.nanos() / 1_000);
                 pass.terminated().forEach(socket -> LOG.debug("aborted", "socket", socket));
             }
-        });
+            // The kernel refused to destroy these; their translation stays, so the next pass walks again.
+            pass.failed().forEach(failure -> LOG.warn("host socket of a retired backend not aborted",
+                    "socket", failure.socket(), "errno", failure.errno()));
+            return pass.failed().isEmpty();
+        }).orElse(true);
     }
 
     /** The lexicographically first Ready node leads LoadBalancer IPAM (every agent agrees without a lock). */
