@@ -7,16 +7,14 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * {@link ServiceCompiler} with memory, for the agent's passes: a Service is compiled again only when
@@ -24,8 +22,8 @@ import java.util.TreeMap;
  * context), and the node's frontend map is edited in place for it, so a pass costs what changed,
  * plus one identity lookup per Service and EndpointSlice. Each {@link Update} names the frontend keys
  * whose compiled value may differ from the previous pass, for {@link ServiceSyncer#apply(Map, Set)}.
- * The frontends always equal what {@link ServiceCompiler#compile} gives for the same inputs
- * (conflicts included: of two Services claiming one frontend, the first in key order wins).
+ * The frontends and problems always equal what {@link ServiceCompiler#compile} gives for the same
+ * inputs; both let {@link FrontendClaims} settle frontends that several Services claim.
  *
  * <p>An object is unchanged when it is the same instance (an informer replaces an object on every
  * change), or has the same uid and resourceVersion (an informer's re-list brings new instances of
@@ -50,11 +48,9 @@ public final class IncrementalServiceCompiler {
     private final Map<String, ServiceCompiler.CompiledService> byKey = new HashMap<>();
     private IdentityHashMap<Service, String> serviceKeys = new IdentityHashMap<>();
     private IdentityHashMap<EndpointSlice, String> sliceOwners = new IdentityHashMap<>();
-    /** The winning claim of every frontend. */
-    private final Map<ServiceFrontend.Key, CompiledFrontend> frontends = new HashMap<>();
-    /** Frontends claimed by more than one Service: every claim, by Service key. */
-    private final Map<ServiceFrontend.Key, TreeMap<String, CompiledFrontend>> contested = new HashMap<>();
-    private final TreeMap<String, String> serviceProblems = new TreeMap<>();
+    private final FrontendClaims claims = new FrontendClaims();
+    /** The Services skipped as a whole (a bad address, an unknown protocol), in key order. */
+    private final TreeSet<String> skipped = new TreeSet<>();
     private ServiceCompiler.NodeContext node;
     private List<String> problems = List.of();
     private long servicesCompiled;
@@ -75,12 +71,12 @@ public final class IncrementalServiceCompiler {
             byKey.clear();
             serviceKeys = new IdentityHashMap<>();
             sliceOwners = new IdentityHashMap<>();
-            frontends.clear();
-            contested.clear();
-            serviceProblems.clear();
+            claims.clear();
+            skipped.clear();
             this.node = node;
         }
         Set<ServiceFrontend.Key> changed = new HashSet<>();
+        boolean replaced = false;
 
         // EndpointSlices: the owners of new instances and of vanished ones have changed slices.
         Set<String> dirtyOwners = new HashSet<>();
@@ -144,15 +140,18 @@ public final class IncrementalServiceCompiler {
                 }
                 replace(key, previous, ServiceCompiler.compileOne(service, mine, node), changed);
                 servicesCompiled++;
+                replaced = true;
             }
         }
         for (String key : removed) {
             replace(key, byKey.get(key), null, changed);
+            replaced = true;
         }
-        if (!changed.isEmpty() || full) {
+        // Not only when frontends changed: a skipped Service has none, yet its problem comes, changes and goes.
+        if (replaced || full) {
             problems = problems();
         }
-        return new Update(Collections.unmodifiableMap(frontends), changed, problems, full);
+        return new Update(claims.holders(), changed, problems, full);
     }
 
     /** The frontends the node programs for one Service ({@code namespace/name}), as compiled last. */
@@ -192,69 +191,30 @@ public final class IncrementalServiceCompiler {
     private void replace(String key, ServiceCompiler.CompiledService previous, ServiceCompiler.CompiledService next,
                          Set<ServiceFrontend.Key> changed) {
         if (previous != null) {
-            for (CompiledFrontend frontend : previous.frontends()) {
-                unclaim(key, frontend.key());
-                changed.add(frontend.key());
-            }
-            serviceProblems.remove(key);
+            claims.withdraw(previous);
+            previous.frontends().forEach(f -> changed.add(f.key()));
+            skipped.remove(key);
             byKey.remove(key);
         }
         if (next != null) {
-            for (CompiledFrontend frontend : next.frontends()) {
-                claim(key, frontend);
-                changed.add(frontend.key());
-            }
+            claims.claim(next);
+            next.frontends().forEach(f -> changed.add(f.key()));
             if (next.problem() != null) {
-                serviceProblems.put(key, next.problem());
+                skipped.add(key);
             }
             byKey.put(key, next);
         }
     }
 
-    private void claim(String service, CompiledFrontend frontend) {
-        ServiceFrontend.Key key = frontend.key();
-        CompiledFrontend holder = frontends.get(key);
-        if (holder == null) {
-            frontends.put(key, frontend);
-            return;
-        }
-        if (holder.service().equals(service)) {
-            return; // the Service names this frontend twice: its first claim stands
-        }
-        TreeMap<String, CompiledFrontend> claims = contested.computeIfAbsent(key, k -> new TreeMap<>());
-        claims.put(holder.service(), holder);
-        claims.put(service, frontend);
-        frontends.put(key, claims.firstEntry().getValue());
-    }
-
-    private void unclaim(String service, ServiceFrontend.Key key) {
-        TreeMap<String, CompiledFrontend> claims = contested.get(key);
-        if (claims == null) {
-            CompiledFrontend holder = frontends.get(key);
-            if (holder != null && holder.service().equals(service)) {
-                frontends.remove(key);
-            }
-            return;
-        }
-        claims.remove(service);
-        frontends.put(key, claims.firstEntry().getValue());
-        if (claims.size() == 1) {
-            contested.remove(key);
-        }
-    }
-
-    /** Skipped Services and lost frontend claims, in Service key order (as {@link ServiceCompiler#assemble} lists them). */
+    /** Skipped Services and lost frontend claims, in Service key order, as {@link ServiceCompiler#assemble} lists them. */
     private List<String> problems() {
-        TreeMap<String, List<String>> byService = new TreeMap<>();
-        serviceProblems.forEach((service, problem) -> byService.computeIfAbsent(service, k -> new ArrayList<>()).add(problem));
-        contested.forEach((key, claims) -> {
-            String winner = claims.firstKey();
-            claims.keySet().stream().skip(1).forEach(loser -> byService.computeIfAbsent(loser, k -> new ArrayList<>())
-                    .add(loser + ": frontend " + key + " is already used by " + winner));
-        });
+        TreeSet<String> withProblems = new TreeSet<>(skipped);
+        withProblems.addAll(claims.losers());
         List<String> all = new ArrayList<>();
-        byService.values().forEach(all::addAll);
-        return List.copyOf(new LinkedHashSet<>(all));
+        for (String service : withProblems) {
+            all.addAll(claims.problemsOf(byKey.get(service)));
+        }
+        return List.copyOf(all);
     }
 
     private static boolean unchanged(List<EndpointSlice> before, List<EndpointSlice> now) {

@@ -16,7 +16,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -116,23 +115,20 @@ public final class ServiceCompiler {
         }
     }
 
-    /** The node's frontends from every Service's share, given in Service key order (the first claim of a frontend wins). */
+    /**
+     * The node's frontends from every Service's share, given in Service key order; of Services claiming one
+     * frontend, {@link FrontendClaims} picks the holder. Problems come in Service key order.
+     */
     static Result assemble(Iterable<CompiledService> ordered) {
-        Map<ServiceFrontend.Key, CompiledFrontend> frontends = new LinkedHashMap<>();
+        FrontendClaims claims = new FrontendClaims();
+        for (CompiledService compiled : ordered) {
+            claims.claim(compiled);
+        }
         List<String> problems = new ArrayList<>();
         for (CompiledService compiled : ordered) {
-            if (compiled.problem() != null) {
-                problems.add(compiled.problem());
-                continue;
-            }
-            for (CompiledFrontend frontend : compiled.frontends()) {
-                CompiledFrontend earlier = frontends.putIfAbsent(frontend.key(), frontend);
-                if (earlier != null && !earlier.service().equals(compiled.key())) {
-                    problems.add(compiled.key() + ": frontend " + frontend.key() + " is already used by " + earlier.service());
-                }
-            }
+            problems.addAll(claims.problemsOf(compiled));
         }
-        return new Result(frontends, problems);
+        return new Result(claims.holders(), problems);
     }
 
     static String keyOf(Service service) {

@@ -138,4 +138,36 @@ class IncrementalServiceCompilerTest {
         assertEquals(Set.of(keyOf(1)), onlyB.changed());
         assertTrue(onlyB.problems().isEmpty());
     }
+
+    @Test
+    void aLoserNamingAFrontendTwiceTakesOverWithItsFirstClaim() {
+        Service a = service(1, "10");
+        // Two ports on one frontend (port 80/TCP): the "http" claim comes first and must be the one that counts.
+        Service b = new ServiceBuilder(service(2, "11")).editSpec().withClusterIPs("10.96.0.1").addNewPort().withName("alt")
+                .withPort(80).withProtocol("TCP").endPort().endSpec().build();
+        IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
+        compiler.compile(List.of(a), List.of(), NODE);
+        IncrementalServiceCompiler.Update both = compiler.compile(List.of(a, b), List.of(), NODE);
+        assertSameAsFullCompile(both, List.of(a, b), List.of());
+        assertEquals(List.of("ns/s2: frontend " + keyOf(1) + " is already used by ns/s1"), both.problems(), "one problem per lost frontend");
+
+        IncrementalServiceCompiler.Update onlyB = compiler.compile(List.of(b), List.of(), NODE);
+        assertSameAsFullCompile(onlyB, List.of(b), List.of());
+        assertEquals("http", frontendOf(onlyB.frontends(), 1).portName(), "b's first claim takes over");
+    }
+
+    @Test
+    void aSkippedServiceWithoutFrontendsStillUpdatesTheProblems() {
+        Service a = service(1, "10");
+        Service bad = new ServiceBuilder(service(2, "11")).editSpec().withClusterIPs("10.96.0.300").endSpec().build();
+        IncrementalServiceCompiler compiler = new IncrementalServiceCompiler();
+        compiler.compile(List.of(a), List.of(), NODE);
+        IncrementalServiceCompiler.Update added = compiler.compile(List.of(a, bad), List.of(), NODE);
+        assertEquals(Set.of(), added.changed(), "a skipped Service has no frontends");
+        assertEquals(1, added.problems().size(), added.problems().toString());
+        assertSameAsFullCompile(added, List.of(a, bad), List.of());
+
+        IncrementalServiceCompiler.Update removed = compiler.compile(List.of(a), List.of(), NODE);
+        assertEquals(List.of(), removed.problems(), "the deleted Service's problem goes with it");
+    }
 }
