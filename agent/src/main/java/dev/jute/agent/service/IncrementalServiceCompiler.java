@@ -37,7 +37,8 @@ public final class IncrementalServiceCompiler {
      * @param frontends every frontend the node should program: a read-only live view, valid until the
      *                  next {@link #compile}
      * @param changed   the frontend keys whose value may differ from the previous pass (added, changed or
-     *                  removed); everything when the compiler started over
+     *                  removed); meaningless when {@code full} (keys that vanished are not listed then):
+     *                  the caller compares every frontend
      * @param problems  Services (or frontends) skipped, and why, in Service key order
      * @param full      whether every Service was compiled (first pass, new node context)
      */
