@@ -1,6 +1,5 @@
 package dev.jute.dataplane.bpf;
 
-import dev.jute.dataplane.Cgroup2;
 import dev.jute.dataplane.NetNamespace;
 import dev.jute.dataplane.PodWiringSpec;
 import dev.jute.dataplane.PtpPodWiring;
@@ -17,14 +16,12 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -48,6 +45,7 @@ class RetiredSocketTerminatorTest {
     private static final int IDLE_CONNECTIONS = 1000;
 
     private BpfTestEnvironment environment;
+    private TestCgroup testCgroup;
     private Path cgroup;
     private final List<Process> processes = new ArrayList<>();
     private PrintWriter clientInput;
@@ -57,14 +55,10 @@ class RetiredSocketTerminatorTest {
     void setUp() throws IOException {
         BpfTestEnvironment.assumeBpf();
         Assumptions.assumeTrue(BpfTestEnvironment.onPath("python3"), "needs python3 for long-lived sockets: skipped");
-        Path root = Cgroup2.mountRoot().orElse(null);
-        Assumptions.assumeTrue(root != null, "needs a cgroup v2 hierarchy (socket-LB hooks attach there): skipped");
         BpfTestEnvironment.removeLeftovers(PREFIX);
-        try (var entries = Files.list(root)) {
-            entries.filter(p -> p.getFileName().toString().startsWith(PREFIX)).forEach(RetiredSocketTerminatorTest::removeCgroup);
-        }
+        testCgroup = TestCgroup.create(PREFIX);
+        cgroup = testCgroup.path();
         environment = new BpfTestEnvironment(PREFIX);
-        cgroup = Files.createDirectory(root.resolve(PREFIX + Integer.toHexString(ThreadLocalRandom.current().nextInt())));
     }
 
     @AfterEach
@@ -80,21 +74,8 @@ class RetiredSocketTerminatorTest {
         if (environment != null) {
             environment.close();
         }
-        if (cgroup != null) {
-            removeCgroup(cgroup);
-        }
-    }
-
-    /** Kills what still runs in it (cgroup.kill), then removes it. */
-    private static void removeCgroup(Path directory) {
-        try {
-            Files.writeString(directory.resolve("cgroup.kill"), "1");
-            for (int i = 0; i < 100 && !Files.readString(directory.resolve("cgroup.procs")).isBlank(); i++) {
-                Thread.sleep(20);
-            }
-            Files.delete(directory);
-        } catch (IOException | InterruptedException e) {
-            System.err.println("cannot remove test cgroup " + directory + ": " + e);
+        if (testCgroup != null) {
+            testCgroup.close();
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.jute.dataplane.bpf;
 
-import dev.jute.dataplane.Cgroup2;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,23 +28,18 @@ class SocketLoadBalancerAttachFailureTest {
     private static final String PREFIX = "jutesockfail-";
 
     private BpfTestEnvironment environment;
+    private TestCgroup testCgroup;
     private Path cgroup;
     private Path pins;
 
     @BeforeEach
     void setUp() throws IOException {
         BpfTestEnvironment.assumeBpf();
-        Path root = Cgroup2.mountRoot().orElse(null);
-        Assumptions.assumeTrue(root != null, "needs a cgroup v2 hierarchy (socket-LB hooks attach there): skipped");
         BpfTestEnvironment.removeLeftovers(PREFIX);
-        try (var entries = Files.list(root)) {
-            for (Path stale : entries.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList()) {
-                Files.delete(stale); // never has a process in it
-            }
-        }
+        testCgroup = TestCgroup.create(PREFIX);
+        cgroup = testCgroup.path();
         environment = new BpfTestEnvironment(PREFIX);
         pins = environment.bpfFilesystem().resolve("node");
-        cgroup = Files.createDirectory(root.resolve(PREFIX + Integer.toHexString(ThreadLocalRandom.current().nextInt())));
     }
 
     @AfterEach
@@ -55,8 +47,8 @@ class SocketLoadBalancerAttachFailureTest {
         if (environment != null) {
             environment.close(); // the pins go with the BPF filesystem, and the links with them
         }
-        if (cgroup != null) {
-            Files.delete(cgroup);
+        if (testCgroup != null) {
+            testCgroup.close();
         }
     }
 

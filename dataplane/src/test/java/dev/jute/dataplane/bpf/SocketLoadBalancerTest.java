@@ -11,13 +11,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -38,6 +36,7 @@ class SocketLoadBalancerTest {
     private static final String VIP = "10.96.7.10";
 
     private BpfTestEnvironment environment;
+    private TestCgroup testCgroup;
     private Path cgroup;
     private String node;
     private final List<Process> processes = new ArrayList<>();
@@ -47,12 +46,10 @@ class SocketLoadBalancerTest {
         BpfTestEnvironment.assumeBpf();
         Assumptions.assumeTrue(BpfTestEnvironment.onPath("socat") && BpfTestEnvironment.onPath("ss"),
                 "needs `socat` and `ss` for real traffic: skipped");
-        Path root = Cgroup2.mountRoot().orElse(null);
-        Assumptions.assumeTrue(root != null, "needs a cgroup v2 hierarchy (socket-LB hooks attach there): skipped");
         BpfTestEnvironment.removeLeftovers();
-        removeLeftoverCgroups(root);
+        testCgroup = TestCgroup.create(CGROUP_PREFIX);
+        cgroup = testCgroup.path();
         environment = new BpfTestEnvironment();
-        cgroup = Files.createDirectory(root.resolve(CGROUP_PREFIX + Integer.toHexString(ThreadLocalRandom.current().nextInt())));
     }
 
     @AfterEach
@@ -68,27 +65,8 @@ class SocketLoadBalancerTest {
         if (environment != null) {
             environment.close();
         }
-        if (cgroup != null) {
-            removeCgroup(cgroup);
-        }
-    }
-
-    private static void removeLeftoverCgroups(Path root) throws IOException {
-        try (var entries = Files.list(root)) {
-            entries.filter(p -> p.getFileName().toString().startsWith(CGROUP_PREFIX)).forEach(SocketLoadBalancerTest::removeCgroup);
-        }
-    }
-
-    /** Kills what still runs in it (cgroup.kill, Linux 5.14+), then removes it. */
-    private static void removeCgroup(Path directory) {
-        try {
-            Files.writeString(directory.resolve("cgroup.kill"), "1");
-            for (int i = 0; i < 100 && !Files.readString(directory.resolve("cgroup.procs")).isBlank(); i++) {
-                Thread.sleep(20);
-            }
-            Files.delete(directory);
-        } catch (IOException | InterruptedException e) {
-            System.err.println("cannot remove test cgroup " + directory + ": " + e);
+        if (testCgroup != null) {
+            testCgroup.close();
         }
     }
 
