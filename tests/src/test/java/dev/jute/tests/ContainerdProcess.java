@@ -93,5 +93,24 @@ public final class ContainerdProcess implements AutoCloseable {
                 Command.run("umount", "-l", line);
             }
         }
+        removeNamespaceCgroups();
+    }
+
+    /**
+     * runc makes a parent cgroup named after the containerd namespace in every hierarchy and never
+     * removes it. Once the containers are gone they are empty; rmdir removes only empty cgroups.
+     */
+    private void removeNamespaceCgroups() {
+        Path root = Path.of("/sys/fs/cgroup");
+        try (var hierarchies = Files.list(root)) {
+            for (Path hierarchy : hierarchies.toList()) {
+                Path parent = hierarchy.getFileName().toString().equals(namespace) ? hierarchy : hierarchy.resolve(namespace);
+                if (Files.isDirectory(parent)) {
+                    Command.run("rmdir", parent.toString());
+                }
+            }
+        } catch (IOException e) {
+            // No cgroup filesystem to tidy.
+        }
     }
 }
