@@ -1,9 +1,7 @@
 package dev.jute.agent.service;
 
-import dev.jute.dataplane.bpf.BpfFilesystem;
 import dev.jute.dataplane.bpf.FrontendScope;
 import dev.jute.dataplane.bpf.ServiceBackend;
-import dev.jute.dataplane.bpf.ServiceDataplane;
 import dev.jute.dataplane.bpf.ServiceFrontend;
 import dev.jute.dataplane.bpf.ServiceMaps;
 import org.junit.jupiter.api.AfterEach;
@@ -11,20 +9,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A write that fails halfway against real (pinned) maps: the services map is filled up to one free
@@ -35,43 +28,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ServiceSyncerWriteFailureTest {
 
-    private static final ServiceBackend BACKEND = new ServiceBackend(InetAddress.ofLiteral("10.1.0.2"), 8080, true);
-
-    private Path bpffs;
-    private ServiceDataplane dataplane;
+    private ScratchServiceMaps scratch;
 
     @BeforeEach
     void open() throws Exception {
-        assumeTrue(Files.readAllLines(Path.of("/proc/self/status")).stream().anyMatch(l -> l.matches("Uid:\\s+0\\s.*")),
-                "needs root (mounts a BPF filesystem, loads a BPF program): skipped");
-        assumeTrue(ServiceDataplane.unavailableReason().isEmpty(), () -> ServiceDataplane.unavailableReason().orElseThrow());
-        bpffs = Files.createDirectories(Path.of("/tmp", "jute-agent-wfail-" + Integer.toHexString(ThreadLocalRandom.current().nextInt())));
-        BpfFilesystem.mount(bpffs);
-        dataplane = ServiceDataplane.open(bpffs.resolve("node"));
+        scratch = ScratchServiceMaps.open("jute-agent-wfail");
     }
 
     @AfterEach
     void close() throws Exception {
-        if (dataplane != null) {
-            dataplane.close();
+        if (scratch != null) {
+            scratch.close();
         }
-        if (bpffs != null) {
-            BpfFilesystem.unmount(bpffs);
-            Files.deleteIfExists(bpffs);
-        }
-    }
-
-    private static CompiledFrontend frontend(String vip) {
-        ServiceFrontend.Key key = new ServiceFrontend.Key(InetAddress.ofLiteral(vip), 80, ServiceFrontend.TCP, FrontendScope.INTERNAL);
-        return new CompiledFrontend("ns/" + vip, "", key, false, false, 0, List.of(BACKEND));
-    }
-
-    private static Map<ServiceFrontend.Key, CompiledFrontend> desired(CompiledFrontend... frontends) {
-        Map<ServiceFrontend.Key, CompiledFrontend> desired = new HashMap<>();
-        for (CompiledFrontend f : frontends) {
-            desired.put(f.key(), f);
-        }
-        return desired;
     }
 
     /**
@@ -79,7 +47,7 @@ class ServiceSyncerWriteFailureTest {
      * other maps room); the fillers' keys.
      */
     private List<ServiceFrontend.Key> fillAllButOne() {
-        ServiceMaps maps = dataplane.maps();
+        ServiceMaps maps = scratch.maps();
         int free = maps.map(ServiceMaps.SERVICES).maxEntries() - maps.services().size() - 1;
         Map<ServiceFrontend, List<ServiceBackend>> fillers = new LinkedHashMap<>();
         for (int i = 0; i < free; i++) {
@@ -97,31 +65,31 @@ class ServiceSyncerWriteFailureTest {
 
     @Test
     void aFrontendThatLandedBeforeTheWriteFailedIsDeletedOnceNoLongerWanted() {
-        CompiledFrontend a = frontend("10.96.0.10");
-        CompiledFrontend b = frontend("10.96.0.11");
-        ServiceMaps maps = dataplane.maps();
+        CompiledFrontend a = ScratchServiceMaps.frontend("10.96.0.10");
+        CompiledFrontend b = ScratchServiceMaps.frontend("10.96.0.11");
+        ServiceMaps maps = scratch.maps();
         ServiceSyncer syncer = new ServiceSyncer(maps);
         List<ServiceFrontend.Key> fillers = fillAllButOne();
 
-        assertThrows(RuntimeException.class, () -> syncer.apply(desired(a, b), Set.of(a.key(), b.key())),
+        assertThrows(RuntimeException.class, () -> syncer.apply(ScratchServiceMaps.desired(a, b), Set.of(a.key(), b.key())),
                 "the services map has room for one of the two");
         List<CompiledFrontend> landed = List.of(a, b).stream().filter(f -> maps.service(f.key()).isPresent()).toList();
         assertEquals(1, landed.size(), "a batch update writes up to its failing entry");
         CompiledFrontend survivor = landed.getFirst();
         int survivorId = maps.service(survivor.key()).orElseThrow().frontend().serviceId();
         assertEquals(1, syncer.frontends(), "the syncer knows the frontend that landed");
-        assertTrue(maps.isLive(survivorId, BACKEND));
+        assertTrue(maps.isLive(survivorId, ScratchServiceMaps.BACKEND));
 
         // The frontend leaves the desired set (an incremental pass: only what changed is looked at).
         fillers.forEach(maps::deleteService);
-        syncer.apply(desired(), Set.of(a.key(), b.key()));
+        syncer.apply(ScratchServiceMaps.desired(), Set.of(a.key(), b.key()));
         assertTrue(maps.service(survivor.key()).isEmpty(), "a frontend that left the desired set is deleted from the kernel");
-        assertFalse(maps.isLive(survivorId, BACKEND), "its backend's connections are retired");
+        assertFalse(maps.isLive(survivorId, ScratchServiceMaps.BACKEND), "its backend's connections are retired");
         assertEquals(0, syncer.frontends());
         assertTrue(maps.services().isEmpty());
 
         // And the syncer writes again as usual.
-        syncer.apply(desired(a, b), Set.of(a.key(), b.key()));
+        syncer.apply(ScratchServiceMaps.desired(a, b), Set.of(a.key(), b.key()));
         assertEquals(2, maps.services().size());
         assertEquals(2, syncer.frontends());
     }

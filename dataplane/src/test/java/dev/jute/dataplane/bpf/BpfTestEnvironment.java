@@ -1,9 +1,13 @@
 package dev.jute.dataplane.bpf;
 
 import dev.jute.dataplane.NetNamespace;
+import dev.jute.dataplane.PodLink;
+import dev.jute.dataplane.PodWiringSpec;
+import dev.jute.dataplane.PtpPodWiring;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,6 +128,32 @@ final class BpfTestEnvironment implements AutoCloseable {
 
     static Path namespacePath(String name) {
         return Path.of("/var/run/netns", name);
+    }
+
+    /**
+     * Wires pod namespace {@code pod} as the agent does (ptp veth, host side in {@code node}) with the
+     * given addresses, named after {@code containerId}.
+     */
+    static PodLink wirePod(NetNamespace node, String pod, String containerId, String... addresses) throws Exception {
+        List<InetAddress> ips = new ArrayList<>();
+        for (String address : addresses) {
+            ips.add(InetAddress.getByName(address));
+        }
+        PodWiringSpec spec = new PodWiringSpec(namespacePath(pod), PtpPodWiring.hostInterfaceName(containerId, "eth0"), "eth0",
+                1500, ips);
+        return node.call(() -> new PtpPodWiring().wire(spec));
+    }
+
+    /** Kills the helper processes a test started (servers, clients) and waits for each. */
+    static void stopAll(List<Process> processes) {
+        for (Process process : processes) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     static NetNamespace open(String namespace) {

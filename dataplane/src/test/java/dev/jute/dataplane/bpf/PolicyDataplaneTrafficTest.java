@@ -2,7 +2,6 @@ package dev.jute.dataplane.bpf;
 
 import dev.jute.dataplane.NetNamespace;
 import dev.jute.dataplane.PodLink;
-import dev.jute.dataplane.PodWiringSpec;
 import dev.jute.dataplane.PtpPodWiring;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -82,13 +81,6 @@ class PolicyDataplaneTrafficTest {
         }
     }
 
-    private PodLink wire(String pod, String containerId, String v4, String v6) throws Exception {
-        PodWiringSpec spec = new PodWiringSpec(BpfTestEnvironment.namespacePath(pod),
-                PtpPodWiring.hostInterfaceName(containerId, "eth0"), "eth0", 1500,
-                List.of(InetAddress.getByName(v4), InetAddress.getByName(v6)));
-        return nodeNamespace.call(() -> new PtpPodWiring().wire(spec));
-    }
-
     private static boolean ping(String from, String destination) {
         return BpfTestEnvironment.execute(10, "ip", "netns", "exec", from, "ping", "-c1", "-W1", destination).exitCode() == 0;
     }
@@ -116,8 +108,8 @@ class PolicyDataplaneTrafficTest {
 
     @Test
     void realTrafficIsEnforcedRepliesPassAndPinsKeepEnforcingAcrossAnAgentRestart() throws Exception {
-        PodLink link1 = wire(pod1, "bpf-pod-1", POD1, POD1_V6);
-        PodLink link2 = wire(pod2, "bpf-pod-2", POD2, POD2_V6);
+        PodLink link1 = BpfTestEnvironment.wirePod(nodeNamespace, pod1, "bpf-pod-1", POD1, POD1_V6);
+        PodLink link2 = BpfTestEnvironment.wirePod(nodeNamespace, pod2, "bpf-pod-2", POD2, POD2_V6);
         serve(pod2, 8080);
         serve(pod2, 9090);
         Path pins = environment.bpfFilesystem().resolve("jute").resolve("node-a");

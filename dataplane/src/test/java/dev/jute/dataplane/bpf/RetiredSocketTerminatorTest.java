@@ -1,8 +1,6 @@
 package dev.jute.dataplane.bpf;
 
 import dev.jute.dataplane.NetNamespace;
-import dev.jute.dataplane.PodWiringSpec;
-import dev.jute.dataplane.PtpPodWiring;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -63,14 +60,7 @@ class RetiredSocketTerminatorTest {
 
     @AfterEach
     void tearDown() {
-        for (Process process : processes) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        BpfTestEnvironment.stopAll(processes);
         if (environment != null) {
             environment.close();
         }
@@ -81,12 +71,6 @@ class RetiredSocketTerminatorTest {
 
     private static String peersScript() throws Exception {
         return Path.of(RetiredSocketTerminatorTest.class.getResource("socket_peers.py").toURI()).toString();
-    }
-
-    private void wire(NetNamespace nodeNamespace, String pod, String containerId, String address) throws Exception {
-        PodWiringSpec spec = new PodWiringSpec(BpfTestEnvironment.namespacePath(pod),
-                PtpPodWiring.hostInterfaceName(containerId, "eth0"), "eth0", 1500, List.of(InetAddress.getByName(address)));
-        nodeNamespace.call(() -> new PtpPodWiring().wire(spec));
     }
 
     private void serve(String pod, String name) throws Exception {
@@ -180,8 +164,8 @@ class RetiredSocketTerminatorTest {
         Path pins = environment.bpfFilesystem().resolve("jute").resolve("term-node");
         BpfTestEnvironment.run("ip", "-n", node, "addr", "add", NODE_IPV4 + "/32", "dev", "lo");
         try (NetNamespace nodeNamespace = BpfTestEnvironment.open(node)) {
-            wire(nodeNamespace, pod1, "term-backend-1", BACKEND1);
-            wire(nodeNamespace, pod2, "term-backend-2", BACKEND2);
+            BpfTestEnvironment.wirePod(nodeNamespace, pod1, "term-backend-1", BACKEND1);
+            BpfTestEnvironment.wirePod(nodeNamespace, pod2, "term-backend-2", BACKEND2);
             serve(pod1, "backend-1");
             serve(pod2, "backend-2");
 

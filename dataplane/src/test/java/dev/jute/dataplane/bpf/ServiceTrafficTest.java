@@ -2,7 +2,6 @@ package dev.jute.dataplane.bpf;
 
 import dev.jute.dataplane.NetNamespace;
 import dev.jute.dataplane.PodLink;
-import dev.jute.dataplane.PodWiringSpec;
 import dev.jute.dataplane.PtpPodWiring;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -10,7 +9,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Inet4Address;
@@ -58,26 +56,13 @@ class ServiceTrafficTest {
 
     @AfterEach
     void tearDown() {
-        for (Process process : processes) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        BpfTestEnvironment.stopAll(processes);
         if (nodeNamespace != null) {
             nodeNamespace.close();
         }
         if (environment != null) {
             environment.close();
         }
-    }
-
-    private PodLink wire(String pod, String containerId, String address) throws Exception {
-        PodWiringSpec spec = new PodWiringSpec(BpfTestEnvironment.namespacePath(pod),
-                PtpPodWiring.hostInterfaceName(containerId, "eth0"), "eth0", 1500, List.of(InetAddress.getByName(address)));
-        return nodeNamespace.call(() -> new PtpPodWiring().wire(spec));
     }
 
     /** A server that greets with {@code name}, then echoes what it reads (so a connection stays open). */
@@ -124,9 +109,9 @@ class ServiceTrafficTest {
         String pod2 = environment.createNamespace("backend2");
         BpfTestEnvironment.run("ip", "-n", node, "addr", "add", NODE_IPV4 + "/32", "dev", "lo");
         nodeNamespace = BpfTestEnvironment.open(node);
-        PodLink clientLink = wire(client, "svc-client", CLIENT);
-        PodLink link1 = wire(pod1, "svc-backend-1", BACKEND1);
-        PodLink link2 = wire(pod2, "svc-backend-2", BACKEND2);
+        PodLink clientLink = BpfTestEnvironment.wirePod(nodeNamespace, client, "svc-client", CLIENT);
+        PodLink link1 = BpfTestEnvironment.wirePod(nodeNamespace, pod1, "svc-backend-1", BACKEND1);
+        PodLink link2 = BpfTestEnvironment.wirePod(nodeNamespace, pod2, "svc-backend-2", BACKEND2);
         serve(pod1, "backend-1");
         serve(pod2, "backend-2");
         Path pins = environment.bpfFilesystem().resolve("jute").resolve("svc-node");
@@ -208,7 +193,7 @@ class ServiceTrafficTest {
         String pod = environment.createNamespace("backend1");
         BpfTestEnvironment.run("ip", "-n", node, "addr", "add", NODE_IPV4 + "/32", "dev", "lo");
         nodeNamespace = BpfTestEnvironment.open(node);
-        PodLink link = wire(pod, "svc-backend-1", BACKEND1);
+        PodLink link = BpfTestEnvironment.wirePod(nodeNamespace, pod, "svc-backend-1", BACKEND1);
         serve(pod, "backend-1");
         Process udpServer = new ProcessBuilder("ip", "netns", "exec", pod, "socat",
                 "UDP-RECVFROM:" + TARGET_PORT + ",fork,reuseaddr", "SYSTEM:echo backend-1-udp")

@@ -2,8 +2,6 @@ package dev.jute.dataplane.bpf;
 
 import dev.jute.dataplane.Cgroup2;
 import dev.jute.dataplane.NetNamespace;
-import dev.jute.dataplane.PodWiringSpec;
-import dev.jute.dataplane.PtpPodWiring;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -54,26 +51,13 @@ class SocketLoadBalancerTest {
 
     @AfterEach
     void tearDown() {
-        for (Process process : processes) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        BpfTestEnvironment.stopAll(processes);
         if (environment != null) {
             environment.close();
         }
         if (testCgroup != null) {
             testCgroup.close();
         }
-    }
-
-    private void wire(NetNamespace nodeNamespace, String pod, String containerId, String address) throws Exception {
-        PodWiringSpec spec = new PodWiringSpec(BpfTestEnvironment.namespacePath(pod),
-                PtpPodWiring.hostInterfaceName(containerId, "eth0"), "eth0", 1500, List.of(InetAddress.getByName(address)));
-        nodeNamespace.call(() -> new PtpPodWiring().wire(spec));
     }
 
     private void serve(String pod, String name) throws Exception {
@@ -128,8 +112,8 @@ class SocketLoadBalancerTest {
         BpfTestEnvironment.run("ip", "-n", node, "addr", "add", NODE_IPV4 + "/32", "dev", "lo");
         long nodeCookie;
         try (NetNamespace nodeNamespace = BpfTestEnvironment.open(node)) {
-            wire(nodeNamespace, pod1, "sock-backend-1", BACKEND1);
-            wire(nodeNamespace, pod2, "sock-backend-2", BACKEND2);
+            BpfTestEnvironment.wirePod(nodeNamespace, pod1, "sock-backend-1", BACKEND1);
+            BpfTestEnvironment.wirePod(nodeNamespace, pod2, "sock-backend-2", BACKEND2);
             nodeCookie = nodeNamespace.call(SocketLoadBalancer::currentNetnsCookie);
         }
         serve(pod1, "backend-1");

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -119,6 +121,24 @@ final class ServiceTestCluster implements AutoCloseable {
             Thread.sleep(100);
         } while (System.nanoTime() < deadline);
         throw new AssertionError(what + ": last probe " + last);
+    }
+
+    /**
+     * A Service without endpoints refuses at once from {@code client}: TCP port 80 with a reset (a second
+     * attempt answered in under a second, not after a timeout), UDP port 53 with ICMP port unreachable.
+     */
+    static void assertRefusedAtOnce(Path client, InetAddress vip) throws InterruptedException {
+        Probe.Result refused = eventually(() -> Probe.run(client, "TCP", vip, 80, Duration.ofSeconds(5)),
+                r -> !r.reachable() && r.error() != null && r.error().toLowerCase().contains("refused"),
+                "TCP reset from " + vip.getHostAddress());
+        long started = System.nanoTime();
+        Probe.Result again = Probe.run(client, "TCP", vip, 80, Duration.ofSeconds(5));
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertFalse(again.reachable());
+        assertTrue(millis < 1_000, "refused in " + millis + " ms, not after a timeout: " + again + " / " + refused);
+        Probe.Result udp = Probe.run(client, "UDP", vip, 53, Duration.ofSeconds(2));
+        assertFalse(udp.reachable());
+        assertTrue(udp.error() != null && udp.error().toLowerCase().contains("unreachable"), "ICMP port unreachable: " + udp);
     }
 
     @Override
